@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS account_keys;
+DROP TABLE IF EXISTS sync_events;
+DROP TABLE IF EXISTS encrypted_states;
+DROP TABLE IF EXISTS devices;
+DROP TABLE IF EXISTS accounts;
