@@ -21,7 +21,8 @@ started=0
 "$root/scripts/services.sh" status >/dev/null 2>&1 || started=1
 cleanup() { if [ "$started" = 1 ]; then "$root/scripts/services.sh" stop || true; fi; }
 trap cleanup EXIT
-eval "$("$root/scripts/services.sh" start --fast)"
+service_env=$("$root/scripts/services.sh" start --fast)
+eval "$service_env"
 "$build_dir/cli/edgesync" migrate up --path "$root/migrations" >/dev/null
 
 only=${1:-}

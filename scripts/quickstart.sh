@@ -21,7 +21,8 @@ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/de
 echo "quickstart: building (first time takes a few minutes on 2 cores)"
 cmake --build "$build_dir"
 
-eval "$("$root/scripts/services.sh" start)"
+service_env=$("$root/scripts/services.sh" start)
+eval "$service_env"
 echo "quickstart: migrating the schema"
 "$build_dir/cli/edgesync" --database-url "$DATABASE_URL" migrate up \
   --path "$root/migrations"

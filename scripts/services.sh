@@ -39,7 +39,7 @@ pick_port() {  # pick_port PREFERRED
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; return; fi
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; return; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); return; fi
   "$@"   # an ordinary user runs its own cluster as itself
 }
 
@@ -62,7 +62,11 @@ REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 EOT
 }
 
-pg_dir() { echo "$home/pg"; }
+# The cluster folder, through the link when it lives in /var/tmp (postgres
+# must never have to traverse the project folder).
+pg_dir() {
+  if [ -L "$home/pg" ]; then readlink -f "$home/pg"; else echo "$home/pg"; fi
+}
 
 pg_running() {
   [ -f "$(pg_dir)/data/postmaster.pid" ] &&
@@ -76,7 +80,7 @@ redis_running() {
 }
 
 prepare_pg_dir() {
-  local dir; dir=$(pg_dir)
+  local dir=$home/pg
   [ -e "$dir" ] && return 0
   mkdir -p "$home"
   if [ "$(id -u)" -eq 0 ]; then
@@ -97,9 +101,10 @@ prepare_pg_dir() {
 }
 
 start_pg() {
-  local fast=$1 dir; dir=$(pg_dir)
+  local fast=$1 dir
   if pg_running; then return 0; fi
   prepare_pg_dir
+  dir=$(pg_dir)
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_postgres "$pg_bin/initdb" -D "$dir/data" -U "$(pg_user)" -A trust -E UTF8 \
       --locale=C.UTF-8 --no-sync >"$home/initdb.log" 2>&1 ||

@@ -31,7 +31,8 @@ cleanup() {
   if [ "$started" = 1 ]; then "$root/scripts/services.sh" stop || true; fi
 }
 trap cleanup EXIT
-eval "$("$root/scripts/services.sh" start --fast)"
+service_env=$("$root/scripts/services.sh" start --fast)
+eval "$service_env"
 
 set +e
 ctest --test-dir "$build_dir" --output-on-failure -j "${CTEST_PARALLEL:-2}" "$@"
