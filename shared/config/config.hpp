@@ -16,8 +16,9 @@ enum class ConfigOrigin { default_value, dotenv, environment, flag };
 // Settings shared by all three programs, by precedence:
 //   command-line flags > environment > .env file > defaults.
 // Names are the environment variable names (DATABASE_URL, REDIS_URL,
-// JWT_SECRET, ...). A missing or malformed value is a ConfigError whose message
-// is one line naming the variable and what is wrong.
+// JWT_SECRET, ...). An empty value counts as unset: it does not hide a lower
+// layer. A missing or malformed value is a ConfigError whose message is one
+// line naming the variable and what is wrong.
 class Config {
 public:
     struct LoadOptions {
@@ -56,7 +57,9 @@ private:
 };
 
 // Parses KEY=VALUE lines (optional `export `, # comments, single or double
-// quotes). Throws ConfigError naming `source` and the line on a malformed line.
+// quotes). Single quotes are literal; double quotes understand \n \r \t \" \\.
+// An unquoted value ends at a '#' after whitespace. Throws ConfigError naming
+// `source` and the line on a malformed line.
 [[nodiscard]] std::map<std::string, std::string> parse_dotenv(std::string_view text,
                                                               std::string_view source);
 
@@ -66,10 +69,15 @@ struct RedisEndpoint {
     int db = 0;
     std::string password;  // empty = none
 };
-// Throws ConfigError("REDIS_URL ...") when malformed.
+// redis://[[user]:password@]host[:port][/db]; host may be a [bracketed] IPv6
+// literal; the password is percent-decoded; a user name is ignored (hiredis
+// 0.14 AUTH takes a password only). Throws ConfigError("REDIS_URL ...") when
+// malformed.
 [[nodiscard]] RedisEndpoint parse_redis_url(std::string_view url);
 
-// The URL with any password replaced by "***", safe to print and log.
+// The URL with any password replaced by "***", safe to print and log: the
+// userinfo password of a URL (redis://password@host too), password= and
+// sslpassword= in a URL query or a libpq conninfo string.
 [[nodiscard]] std::string redact_url(std::string_view url);
 
 }  // namespace edgesync
