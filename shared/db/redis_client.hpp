@@ -19,6 +19,9 @@ struct RedisOptions {
     // when a reply arrives in several pieces.
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds command_timeout{5000};
+    // CLIENT SETNAME on every (re)connect when not empty, so CLIENT LIST shows
+    // who holds a connection. No spaces allowed.
+    std::string client_name;
 };
 
 // One blocking connection to Redis (hiredis 0.14, RESP2, no TLS).
