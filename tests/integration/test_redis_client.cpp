@@ -126,11 +126,11 @@ TEST_F(RedisClientTest, PublishCountsReceivers) {
 }
 
 TEST_F(RedisClientTest, SelectsTheEndpointDatabase) {
-    RedisClient db9(test::redis_endpoint(9));
-    db9.command({"SET", key("a"), "in-db-9", "PX", "60000"});
+    RedisClient other(test::redis_endpoint(test::k_select_db));
+    other.command({"SET", key("a"), "in-other-db", "PX", "60000"});
     EXPECT_TRUE(m_redis.command({"GET", key("a")}).is_nil());
-    EXPECT_EQ(db9.command({"GET", key("a")}).as_optional_string(), "in-db-9");
-    (void)db9.command({"DEL", key("a")});
+    EXPECT_EQ(other.command({"GET", key("a")}).as_optional_string(), "in-other-db");
+    (void)other.command({"DEL", key("a")});
 }
 
 TEST_F(RedisClientTest, SetsTheClientName) {
