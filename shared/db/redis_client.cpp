@@ -123,8 +123,7 @@ RedisReply RedisClient::command(const std::vector<std::string>& args) {
 
 RedisReply RedisClient::command_raw(const std::vector<std::string>& args) {
     if (args.empty()) throw std::invalid_argument("Redis command without a name");
-    return m_impl->run(is_idempotent(args),
-                       [&](redisContext& c) { return m_impl->send(c, args); });
+    return m_impl->run(is_idempotent(args), [&](redisContext& c) { return m_impl->send(c, args); });
 }
 
 std::vector<RedisReply> RedisClient::pipeline(
@@ -142,8 +141,7 @@ std::vector<RedisReply> RedisClient::pipeline_raw(
         if (args.empty()) throw std::invalid_argument("Redis command without a name");
     const bool idempotent = std::all_of(commands.begin(), commands.end(),
                                         [](const auto& args) { return is_idempotent(args); });
-    return m_impl->run(idempotent,
-                       [&](redisContext& c) { return m_impl->send_all(c, commands); });
+    return m_impl->run(idempotent, [&](redisContext& c) { return m_impl->send_all(c, commands); });
 }
 
 std::vector<RedisReply> RedisClient::transaction(
@@ -199,10 +197,10 @@ const RedisEndpoint& RedisClient::endpoint() const noexcept { return m_impl->end
 bool is_idempotent(const std::vector<std::string>& args) {
     if (args.empty()) return false;
     static constexpr std::array<std::string_view, 27> k_read_only{
-        "GET",   "MGET",  "EXISTS",  "TTL",   "PTTL",   "TYPE",   "STRLEN",
-        "SMEMBERS", "SISMEMBER", "SCARD", "SSCAN", "SCAN", "HGET", "HMGET",
-        "HGETALL", "HEXISTS", "HLEN", "LRANGE", "LLEN", "ZRANGE", "ZSCORE",
-        "ZCARD", "PING", "ECHO", "DBSIZE", "TIME", "GETRANGE"};
+        "GET",      "MGET",      "EXISTS", "TTL",    "PTTL", "TYPE",    "STRLEN",
+        "SMEMBERS", "SISMEMBER", "SCARD",  "SSCAN",  "SCAN", "HGET",    "HMGET",
+        "HGETALL",  "HEXISTS",   "HLEN",   "LRANGE", "LLEN", "ZRANGE",  "ZSCORE",
+        "ZCARD",    "PING",      "ECHO",   "DBSIZE", "TIME", "GETRANGE"};
     const auto name = upper(args.front());
     if (std::find(k_read_only.begin(), k_read_only.end(), name) != k_read_only.end()) return true;
     if (name != "SET") return false;

@@ -43,7 +43,7 @@ struct RedisOptions {
 // (INCR, DEL, SADD, PUBLISH, EVAL/EVALSHA, transactions) throws ConnectionError,
 // because its first attempt may already have been applied.
 class RedisClient {
-public:
+  public:
     explicit RedisClient(RedisEndpoint endpoint, RedisOptions options = {});
     // parse_redis_url + constructor; ConfigError for a malformed URL.
     [[nodiscard]] static RedisClient from_url(std::string_view url, RedisOptions options = {});
@@ -84,9 +84,9 @@ public:
     [[nodiscard]] bool is_connected() const noexcept;
     [[nodiscard]] const RedisEndpoint& endpoint() const noexcept;
 
-private:
+  private:
     struct Impl;
-    std::unique_ptr<Impl> m_impl;  // non-null except in a moved-from client
+    std::unique_ptr<Impl> m_impl;  // null only in a moved-from client (destroy or assign it)
 };
 
 // Commands that RedisClient resends once after a dropped connection: read-only

@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <sys/time.h>
 #include <cerrno>
 #include <csignal>
 #include <mutex>
-#include <sys/time.h>
+#include <vector>
 
 namespace edgesync::detail {
 namespace {
@@ -50,12 +51,13 @@ RedisContextPtr open_redis_context(const RedisEndpoint& ep, const RedisOptions& 
     std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
     if (options.connect_timeout.count() <= 0 || options.command_timeout.count() <= 0)
         throw ConfigError("Redis timeouts must be > 0");
-    RedisContextPtr c(redisConnectWithTimeout(ep.host.c_str(), ep.port,
-                                              to_timeval(options.connect_timeout)),
-                      &redisFree);
+    RedisContextPtr c(
+        redisConnectWithTimeout(ep.host.c_str(), ep.port, to_timeval(options.connect_timeout)),
+        &redisFree);
     if (!c) throw ConnectionError("Redis: cannot allocate a connection context");
     if (c->err != 0)
-        throw ConnectionError(fmt::format("cannot connect to Redis at {}: {}", where(ep), c->errstr));
+        throw ConnectionError(
+            fmt::format("cannot connect to Redis at {}: {}", where(ep), c->errstr));
     if (redisSetTimeout(c.get(), to_timeval(options.command_timeout)) != REDIS_OK ||
         redisEnableKeepAlive(c.get()) != REDIS_OK)
         throw ConnectionError(
@@ -72,19 +74,24 @@ void throw_io_error(const redisContext& c, std::string_view what, const RedisOpt
     const bool timed_out =
         c.err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
     if (timed_out)
-        throw RedisIoError(fmt::format("Redis {}: no answer within {} ms", what,
-                                       options.command_timeout.count()),
-                           true);
+        throw RedisIoError(
+            fmt::format("Redis {}: no answer within {} ms", what, options.command_timeout.count()),
+            true);
     throw RedisIoError(fmt::format("Redis {}: connection lost: {}", what, c.errstr), false);
 }
 
 RedisReply convert_reply(const redisReply& r) {
     switch (r.type) {
-        case REDIS_REPLY_NIL: return RedisReply::make_nil();
-        case REDIS_REPLY_INTEGER: return RedisReply::make_integer(r.integer);
-        case REDIS_REPLY_STRING: return RedisReply::make_string(std::string(r.str, r.len));
-        case REDIS_REPLY_STATUS: return RedisReply::make_status(std::string(r.str, r.len));
-        case REDIS_REPLY_ERROR: return RedisReply::make_error(std::string(r.str, r.len));
+        case REDIS_REPLY_NIL:
+            return RedisReply::make_nil();
+        case REDIS_REPLY_INTEGER:
+            return RedisReply::make_integer(r.integer);
+        case REDIS_REPLY_STRING:
+            return RedisReply::make_string(std::string(r.str, r.len));
+        case REDIS_REPLY_STATUS:
+            return RedisReply::make_status(std::string(r.str, r.len));
+        case REDIS_REPLY_ERROR:
+            return RedisReply::make_error(std::string(r.str, r.len));
         case REDIS_REPLY_ARRAY: {
             std::vector<RedisReply> elements;
             elements.reserve(r.elements);
@@ -92,7 +99,8 @@ RedisReply convert_reply(const redisReply& r) {
                 elements.push_back(convert_reply(*r.element[i]));
             return RedisReply::make_array(std::move(elements));
         }
-        default: throw StorageError(fmt::format("Redis reply of unknown type {}", r.type));
+        default:
+            throw StorageError(fmt::format("Redis reply of unknown type {}", r.type));
     }
 }
 

@@ -4,6 +4,7 @@
 // RedisSubscriber. Declares hiredis types without including hiredis.h.
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "shared/config/config.hpp"
@@ -21,12 +22,12 @@ using RedisContextPtr = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 // A ConnectionError from a failed socket read/write. `timed_out` tells a
 // command timeout (no retry: Redis is slow or gone) from a dropped connection.
 class RedisIoError : public ConnectionError {
-public:
+  public:
     RedisIoError(const std::string& what, bool timed_out)
         : ConnectionError(what), m_timed_out(timed_out) {}
     [[nodiscard]] bool timed_out() const noexcept { return m_timed_out; }
 
-private:
+  private:
     bool m_timed_out;
 };
 

@@ -17,16 +17,16 @@ namespace edgesync {
 // Connections open lazily, up to max_size; acquire() waits for a free one.
 // The pool must outlive every Lease it hands out.
 class RedisPool {
-public:
+  public:
     struct Options {
-        std::size_t max_size = 8;                        // >= 1
-        std::chrono::milliseconds acquire_timeout{5000}; // wait for a free connection
+        std::size_t max_size = 8;                         // >= 1
+        std::chrono::milliseconds acquire_timeout{5000};  // wait for a free connection
         RedisOptions client;
     };
 
     // Exclusive use of one connection; returns it to the pool on destruction.
     class Lease {
-    public:
+      public:
         Lease(Lease&& other) noexcept
             : m_pool(std::exchange(other.m_pool, nullptr)), m_client(std::move(other.m_client)) {}
         Lease& operator=(Lease&&) = delete;
@@ -37,7 +37,7 @@ public:
         [[nodiscard]] RedisClient& operator*() const noexcept { return *m_client; }
         [[nodiscard]] RedisClient* operator->() const noexcept { return m_client.get(); }
 
-    private:
+      private:
         friend class RedisPool;
         Lease(RedisPool* pool, std::unique_ptr<RedisClient> client)
             : m_pool(pool), m_client(std::move(client)) {}
@@ -60,7 +60,7 @@ public:
     [[nodiscard]] std::size_t idle_count() const;
     [[nodiscard]] const RedisEndpoint& endpoint() const noexcept { return m_endpoint; }
 
-private:
+  private:
     void release(std::unique_ptr<RedisClient> client) noexcept;
 
     const RedisEndpoint m_endpoint;

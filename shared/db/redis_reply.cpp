@@ -8,8 +8,8 @@ namespace edgesync {
 namespace {
 
 [[noreturn]] void wrong_type(RedisReply::Type want, RedisReply::Type got) {
-    throw StorageError(fmt::format("Redis reply: expected {}, got {}", to_string(want),
-                                   to_string(got)));
+    throw StorageError(
+        fmt::format("Redis reply: expected {}, got {}", to_string(want), to_string(got)));
 }
 
 }  // namespace
@@ -81,12 +81,18 @@ std::vector<std::string> RedisReply::as_string_array() const {
 
 const char* to_string(RedisReply::Type t) noexcept {
     switch (t) {
-        case RedisReply::Type::nil: return "nil";
-        case RedisReply::Type::integer: return "integer";
-        case RedisReply::Type::string: return "string";
-        case RedisReply::Type::status: return "status";
-        case RedisReply::Type::error: return "error";
-        case RedisReply::Type::array: return "array";
+        case RedisReply::Type::nil:
+            return "nil";
+        case RedisReply::Type::integer:
+            return "integer";
+        case RedisReply::Type::string:
+            return "string";
+        case RedisReply::Type::status:
+            return "status";
+        case RedisReply::Type::error:
+            return "error";
+        case RedisReply::Type::array:
+            return "array";
     }
     return "unknown";
 }

@@ -10,7 +10,7 @@ namespace edgesync {
 // One RESP2 reply, owned and detached from hiredis so hiredis never appears in a
 // header. Strings are binary-safe (std::string used as a byte buffer).
 class RedisReply {
-public:
+  public:
     enum class Type { nil, integer, string, status, error, array };
 
     RedisReply() = default;  // nil
@@ -47,11 +47,11 @@ public:
 
     friend bool operator==(const RedisReply&, const RedisReply&) = default;
 
-private:
+  private:
     Type m_type = Type::nil;
-    std::int64_t m_integer = 0;         // valid iff integer
-    std::string m_str;                  // valid iff string, status or error
-    std::vector<RedisReply> m_elements; // valid iff array
+    std::int64_t m_integer = 0;          // valid iff integer
+    std::string m_str;                   // valid iff string, status or error
+    std::vector<RedisReply> m_elements;  // valid iff array
 };
 
 [[nodiscard]] const char* to_string(RedisReply::Type t) noexcept;

@@ -10,14 +10,14 @@ namespace edgesync {
 // eval sends EVALSHA and falls back to EVAL on NOSCRIPT (Redis restarted, SCRIPT
 // FLUSH, failover to a replica that never saw it); EVAL caches it again.
 class RedisScript {
-public:
+  public:
     explicit RedisScript(std::string source);
 
     [[nodiscard]] const std::string& source() const noexcept { return m_source; }
     // Lower-case hex SHA-1 of the source: the name Redis knows the script by.
     [[nodiscard]] const std::string& sha1() const noexcept { return m_sha1; }
 
-private:
+  private:
     std::string m_source;
     std::string m_sha1;
 };

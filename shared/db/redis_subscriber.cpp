@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <poll.h>
 #include <cerrno>
 #include <deque>
-#include <poll.h>
 #include <set>
 #include <stdexcept>
 
@@ -23,7 +23,7 @@ struct RedisSubscriber::Impl {
     RedisEndpoint endpoint;
     RedisOptions options;
     detail::RedisContextPtr ctx{nullptr, &redisFree};
-    std::deque<Message> pending;  // messages read while waiting for confirmations
+    std::deque<Message> pending;     // messages read while waiting for confirmations
     std::set<std::string> channels;  // what reconnect() restores
     std::set<std::string> patterns;
     std::int64_t count = 0;
@@ -31,8 +31,7 @@ struct RedisSubscriber::Impl {
     [[nodiscard]] bool broken() const noexcept { return !ctx || ctx->err != 0; }
 
     void require_connection() const {
-        if (broken())
-            throw ConnectionError("Redis subscriber: connection lost (call reconnect())");
+        if (broken()) throw ConnectionError("Redis subscriber: connection lost (call reconnect())");
     }
 
     void send(const std::vector<std::string>& args) {
@@ -61,8 +60,8 @@ struct RedisSubscriber::Impl {
                 const detail::RedisReplyPtr reply(static_cast<redisReply*>(raw));
                 return detail::convert_reply(*reply);
             }
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-                deadline - SteadyClock::now());
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
             if (left.count() <= 0) return std::nullopt;
             pollfd pfd{ctx->fd, POLLIN, 0};
             const int n = ::poll(&pfd, 1, static_cast<int>(left.count()));
@@ -78,8 +77,8 @@ struct RedisSubscriber::Impl {
     // Queues a message; returns the confirmation kind ("subscribe", ...) otherwise.
     std::string absorb(const RedisReply& r) {
         if (r.is_error())
-            throw StorageError(fmt::format("Redis subscriber: {}",
-                                           detail::safe_error_text(r.as_string())));
+            throw StorageError(
+                fmt::format("Redis subscriber: {}", detail::safe_error_text(r.as_string())));
         const auto& a = r.as_array();
         if (a.empty()) throw StorageError("Redis subscriber: empty push reply");
         const auto& kind = a[0].as_string();

@@ -22,7 +22,7 @@ namespace edgesync {
 // every subscription. Messages published in between are lost (pub/sub is
 // fire-and-forget), so the owner must resync from its own cursor (e.g. `seq`).
 class RedisSubscriber {
-public:
+  public:
     struct Message {
         std::string channel;
         std::string payload;  // binary-safe
@@ -57,9 +57,9 @@ public:
     [[nodiscard]] std::int64_t subscription_count() const noexcept;
     [[nodiscard]] bool is_connected() const noexcept;
 
-private:
+  private:
     struct Impl;
-    std::unique_ptr<Impl> m_impl;  // non-null except in a moved-from subscriber
+    std::unique_ptr<Impl> m_impl;  // null only in a moved-from subscriber (destroy or assign it)
 };
 
 }  // namespace edgesync

@@ -16,9 +16,8 @@ using nlohmann::json;
 namespace {
 
 std::string presence_to_json(const Presence& p) {
-    const json j = {{"status", p.status},
-                    {"last_seen", format_rfc3339(p.last_seen)},
-                    {"server", p.server}};
+    const json j = {
+        {"status", p.status}, {"last_seen", format_rfc3339(p.last_seen)}, {"server", p.server}};
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -56,8 +55,7 @@ void RedisPresenceRepository::set(const std::string& account_id, const Presence&
                     std::to_string(ms.count())});
 }
 
-void RedisPresenceRepository::remove(const std::string& account_id,
-                                     const std::string& device_id) {
+void RedisPresenceRepository::remove(const std::string& account_id, const std::string& device_id) {
     require_account(account_id);
     auto redis = m_pool.acquire();
     redis->command({"DEL", keys::presence_key(account_id, device_id)});
@@ -110,10 +108,9 @@ std::vector<Presence> RedisPresenceRepository::list(const std::string& account_i
     // SCAN may return a key twice (rehashing): keep one per device.
     std::sort(out.begin(), out.end(),
               [](const Presence& a, const Presence& b) { return a.device_id < b.device_id; });
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](const Presence& a, const Presence& b) {
-                              return a.device_id == b.device_id;
-                          }),
+    out.erase(std::unique(
+                  out.begin(), out.end(),
+                  [](const Presence& a, const Presence& b) { return a.device_id == b.device_id; }),
               out.end());
     return out;
 }

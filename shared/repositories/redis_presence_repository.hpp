@@ -14,7 +14,7 @@ namespace edgesync {
 // on a single Redis it walks the whole keyspace (fine for admin and device
 // listings, not for a per-request hot path: use get_many with known device ids).
 class RedisPresenceRepository final : public PresenceRepository {
-public:
+  public:
     explicit RedisPresenceRepository(RedisPool& pool) : m_pool(pool) {}
 
     void set(const std::string& account_id, const Presence& p,
@@ -25,7 +25,7 @@ public:
     // Sorted by device id.
     [[nodiscard]] std::vector<Presence> list(const std::string& account_id) override;
 
-private:
+  private:
     RedisPool& m_pool;
 };
 

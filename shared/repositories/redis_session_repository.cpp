@@ -121,16 +121,14 @@ void RedisSessionRepository::create(const Session& s) {
     if (s.device_id.empty()) throw std::invalid_argument("session repository: empty device id");
     // Round up so a session with 1 µs left still gets a positive TTL.
     const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(s.expires_at - now());
-    if (ttl.count() <= 0)
-        throw std::invalid_argument("session expires_at is not in the future");
+    if (ttl.count() <= 0) throw std::invalid_argument("session expires_at is not in the future");
     auto redis = m_pool.acquire();
-    const auto created = redis->eval(create_script(),
-                                     {keys::session_key(s.account_id, s.id),
-                                      keys::account_sessions_key(s.account_id),
-                                      keys::device_sessions_key(s.account_id, s.device_id)},
-                                     {session_to_json(s), std::to_string(ttl.count()), s.id});
-    if (created.as_integer() != 1)
-        throw std::invalid_argument("session id is already in use");
+    const auto created = redis->eval(
+        create_script(),
+        {keys::session_key(s.account_id, s.id), keys::account_sessions_key(s.account_id),
+         keys::device_sessions_key(s.account_id, s.device_id)},
+        {session_to_json(s), std::to_string(ttl.count()), s.id});
+    if (created.as_integer() != 1) throw std::invalid_argument("session id is already in use");
 }
 
 std::optional<Session> RedisSessionRepository::get(const std::string& account_id,
@@ -181,8 +179,7 @@ bool RedisSessionRepository::rotate_refresh(const std::string& account_id,
                .as_integer() == 1;
 }
 
-bool RedisSessionRepository::remove(const std::string& account_id,
-                                    const std::string& session_id) {
+bool RedisSessionRepository::remove(const std::string& account_id, const std::string& session_id) {
     require_ids(account_id, session_id, "session id");
     const auto key = keys::session_key(account_id, session_id);
     const auto index = keys::account_sessions_key(account_id);
@@ -244,9 +241,9 @@ SweepStats RedisSessionRepository::sweep() {
     auto redis = m_pool.acquire();
     std::string cursor = "0";
     do {
-        const auto page = redis->command({"SCAN", cursor, "MATCH",
-                                          std::string(keys::k_session_index_pattern), "COUNT",
-                                          "1000", "TYPE", "set"});
+        const auto page =
+            redis->command({"SCAN", cursor, "MATCH", std::string(keys::k_session_index_pattern),
+                            "COUNT", "1000", "TYPE", "set"});
         const auto& parts = page.as_array();
         if (parts.size() != 2) throw StorageError("Redis SCAN: unexpected reply");
         cursor = parts[0].as_string();
@@ -277,7 +274,8 @@ SweepStats RedisSessionRepository::sweep() {
             if (alive[j].as_integer() == 0) stale[entries[j].first].push_back(entries[j].second);
         if (stale.empty()) continue;
         std::vector<std::vector<std::string>> srems;
-        for (const auto& [i, sids] : stale) srems.push_back(with_prefix({"SREM", index_keys[i]}, sids));
+        for (const auto& [i, sids] : stale)
+            srems.push_back(with_prefix({"SREM", index_keys[i]}, sids));
         for (const auto& r : redis->pipeline(srems))
             stats.stale_removed += static_cast<std::size_t>(r.as_integer());
     } while (cursor != "0");

@@ -22,15 +22,14 @@ namespace edgesync {
 //  - Index entries of expired sessions are dropped by list (account set only),
 //    remove, remove_all, remove_by_device and sweep (both kinds).
 class RedisSessionRepository final : public SessionRepository {
-public:
+  public:
     explicit RedisSessionRepository(RedisPool& pool) : m_pool(pool) {}
 
     void create(const Session& s) override;
     [[nodiscard]] std::optional<Session> get(const std::string& account_id,
                                              const std::string& session_id) override;
     [[nodiscard]] std::vector<Session> list(const std::string& account_id) override;
-    [[nodiscard]] bool rotate_refresh(const std::string& account_id,
-                                      const std::string& session_id,
+    [[nodiscard]] bool rotate_refresh(const std::string& account_id, const std::string& session_id,
                                       const std::string& expected_hash,
                                       const std::string& new_hash) override;
     bool remove(const std::string& account_id, const std::string& session_id) override;
@@ -42,7 +41,7 @@ public:
     // (and counted in index_keys_scanned) twice; stale_removed stays exact.
     SweepStats sweep() override;
 
-private:
+  private:
     RedisPool& m_pool;
 };
 

@@ -18,9 +18,9 @@ namespace edgesync::test {
 
 // Logical databases of the test Redis owned by one test each (tests run in
 // parallel; everything else uses db 0 with random account ids).
-inline constexpr int k_select_db = 3;       // RedisClientTest.SelectsTheEndpointDatabase
-inline constexpr int k_sweep_db = 9;        // SessionSweep (FLUSHDB)
-inline constexpr int k_sweep_empty_db = 10; // SessionSweepEmpty (FLUSHDB)
+inline constexpr int k_select_db = 3;        // RedisClientTest.SelectsTheEndpointDatabase
+inline constexpr int k_sweep_db = 9;         // SessionSweep (FLUSHDB)
+inline constexpr int k_sweep_empty_db = 10;  // SessionSweepEmpty (FLUSHDB)
 
 // The test Redis, optionally on another logical database.
 inline RedisEndpoint redis_endpoint() { return parse_redis_url(redis_url()); }

@@ -9,7 +9,7 @@ namespace edgesync {
 namespace {
 
 class RedisClientTest : public ::testing::Test {
-protected:
+  protected:
     RedisClient m_redis{test::redis_endpoint()};
     const std::string m_prefix = "es:test:{" + new_uuid() + "}:";  // keys of this test only
 
@@ -37,7 +37,8 @@ TEST_F(RedisClientTest, ValuesAreBinarySafe) {
     const auto bin_key = key(std::string("bin\0\r\n", 6));
     m_redis.command({"SET", bin_key, blob});
     EXPECT_EQ(m_redis.command({"GET", bin_key}).as_optional_string(), blob);
-    EXPECT_EQ(m_redis.command({"STRLEN", bin_key}).as_integer(), static_cast<std::int64_t>(blob.size()));
+    EXPECT_EQ(m_redis.command({"STRLEN", bin_key}).as_integer(),
+              static_cast<std::int64_t>(blob.size()));
     (void)m_redis.command({"DEL", bin_key});
 }
 
@@ -66,7 +67,8 @@ TEST_F(RedisClientTest, PipelineReturnsRepliesInOrder) {
     cmds.push_back({"GET", key("n")});
     const auto replies = m_redis.pipeline(cmds);
     ASSERT_EQ(replies.size(), 101u);
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(replies[static_cast<std::size_t>(i)].as_integer(), i + 1);
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(replies[static_cast<std::size_t>(i)].as_integer(), i + 1);
     EXPECT_EQ(replies[100].as_string(), "100");
     EXPECT_TRUE(m_redis.pipeline({}).empty());
 }

@@ -72,7 +72,8 @@ TEST(RedisPoolTest, ConcurrentWorkersNeverExceedMaxSize) {
                 auto lease = pool.acquire();
                 const int now_in_use = ++in_use;
                 int p = peak.load();
-                while (now_in_use > p && !peak.compare_exchange_weak(p, now_in_use)) {}
+                while (now_in_use > p && !peak.compare_exchange_weak(p, now_in_use)) {
+                }
                 (void)lease->command({"INCR", counter});
                 --in_use;
             }

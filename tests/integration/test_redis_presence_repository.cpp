@@ -12,7 +12,7 @@ namespace keys = redis_keys;
 using std::chrono::seconds;
 
 class PresenceRepo : public ::testing::Test {
-protected:
+  protected:
     RedisPool m_pool{test::redis_endpoint(), test::small_pool()};
     RedisPresenceRepository m_repo{m_pool};
     RedisClient m_redis{test::redis_endpoint()};

@@ -18,7 +18,7 @@ using std::chrono::minutes;
 
 // Every test uses fresh random account ids, so tests can share one Redis.
 class SessionRepo : public ::testing::Test {
-protected:
+  protected:
     RedisPool m_pool{test::redis_endpoint(), test::small_pool()};
     RedisSessionRepository m_repo{m_pool};
     RedisClient m_redis{test::redis_endpoint()};
@@ -96,7 +96,8 @@ TEST_F(SessionRepo, TtlIsPositiveAndAtMostTheLifetime) {
 TEST_F(SessionRepo, IndexSetsExpireNoEarlierThanTheirLongestSession) {
     create("dev-1", hours(2));
     create("dev-1", minutes(1));  // a shorter one must not shorten the index expiry
-    for (const auto& key : {keys::account_sessions_key(m_aid), keys::device_sessions_key(m_aid, "dev-1")}) {
+    for (const auto& key :
+         {keys::account_sessions_key(m_aid), keys::device_sessions_key(m_aid, "dev-1")}) {
         EXPECT_GT(pttl(key), 60 * 60 * 1000) << key;
         EXPECT_LE(pttl(key), 2 * 60 * 60 * 1000) << key;
     }
@@ -195,8 +196,9 @@ TEST_F(SessionRepo, RemoveAllEndsEverySessionOfTheAccountOnly) {
     m_repo.create(other);
     EXPECT_EQ(m_repo.remove_all(m_aid), 3u);
     EXPECT_TRUE(m_repo.list(m_aid).empty());
-    for (const auto& key : {keys::account_sessions_key(m_aid), keys::device_sessions_key(m_aid, "dev-1"),
-                            keys::device_sessions_key(m_aid, "dev-2")})
+    for (const auto& key :
+         {keys::account_sessions_key(m_aid), keys::device_sessions_key(m_aid, "dev-1"),
+          keys::device_sessions_key(m_aid, "dev-2")})
         EXPECT_EQ(m_redis.command({"EXISTS", key}).as_integer(), 0) << key;
     EXPECT_TRUE(m_repo.get(other.account_id, other.id));
     EXPECT_EQ(m_repo.remove_all(m_aid), 0u);
@@ -218,7 +220,8 @@ TEST_F(SessionRepo, RemoveByDeviceLeavesOtherDevicesSessions) {
     const auto list = m_repo.list(m_aid);
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].id, kept.id);
-    EXPECT_EQ(m_redis.command({"EXISTS", keys::device_sessions_key(m_aid, "dev-1")}).as_integer(), 0);
+    EXPECT_EQ(m_redis.command({"EXISTS", keys::device_sessions_key(m_aid, "dev-1")}).as_integer(),
+              0);
     EXPECT_EQ(members(keys::device_sessions_key(m_aid, "dev-2")), std::vector{kept.id});
     EXPECT_EQ(m_repo.remove_by_device(m_aid, "dev-1"), 0u);
 }
@@ -231,7 +234,8 @@ TEST_F(SessionRepo, RemoveByDeviceCleansStaleIdsAndCountsOnlyLiveOnes) {
     EXPECT_EQ(m_repo.remove_by_device(m_aid, "dev-1"), 1u);
     EXPECT_FALSE(m_repo.get(m_aid, live.id));
     EXPECT_EQ(members(keys::account_sessions_key(m_aid)), std::vector{kept.id});
-    EXPECT_EQ(m_redis.command({"EXISTS", keys::device_sessions_key(m_aid, "dev-1")}).as_integer(), 0);
+    EXPECT_EQ(m_redis.command({"EXISTS", keys::device_sessions_key(m_aid, "dev-1")}).as_integer(),
+              0);
 }
 
 TEST_F(SessionRepo, EmptyIdsAreRejected) {
@@ -246,7 +250,8 @@ TEST_F(SessionRepo, ConcurrentCreatesFromManyThreadsAreAllIndexed) {
     std::vector<std::thread> workers;
     for (int t = 0; t < 4; ++t)
         workers.emplace_back([&, t] {
-            for (int i = 0; i < 25; ++i) m_repo.create(make(m_aid, "dev-" + std::to_string(t), hours(1)));
+            for (int i = 0; i < 25; ++i)
+                m_repo.create(make(m_aid, "dev-" + std::to_string(t), hours(1)));
         });
     for (auto& w : workers) w.join();
     EXPECT_EQ(m_repo.list(m_aid).size(), 100u);
@@ -257,7 +262,7 @@ TEST_F(SessionRepo, ConcurrentCreatesFromManyThreadsAreAllIndexed) {
 // redis_test_support.hpp) and ctest -j cannot mix their counts.
 template <int Db>
 class SweepFixture : public ::testing::Test {
-protected:
+  protected:
     static constexpr int k_db = Db;
     RedisClient m_redis{test::redis_endpoint(k_db)};
     RedisPool m_pool{test::redis_endpoint(k_db), test::small_pool()};
@@ -296,7 +301,8 @@ TEST_F(SessionSweep, RemovesStaleEntriesOfEveryAccountAndCountsThem) {
     m_redis.command({"SADD", "es:{" + x + "}:session:x:sessions", "not-an-index"});
     for (const auto& s : {s1, s3})
         ASSERT_TRUE(test::eventually([&] {
-            return m_redis.command({"EXISTS", keys::session_key(s.account_id, s.id)}).as_integer() == 0;
+            return m_redis.command({"EXISTS", keys::session_key(s.account_id, s.id)})
+                       .as_integer() == 0;
         }));
 
     const auto stats = m_repo.sweep();

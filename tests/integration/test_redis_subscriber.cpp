@@ -16,7 +16,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 class RedisSubscriberTest : public ::testing::Test {
-protected:
+  protected:
     RedisClient m_publisher{test::redis_endpoint()};
     const std::string m_channel = "es:test:" + new_uuid();
 
