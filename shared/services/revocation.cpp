@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/db/redis_keys.hpp"
 #include "shared/services/publisher.hpp"
 
 namespace edgesync {
@@ -33,7 +34,7 @@ std::string revocation_message(const RevocationNotice& notice) {
 }
 
 void publish_revocation(Publisher& publisher, const RevocationNotice& notice) {
-    publisher.publish(std::string(k_revocation_channel), revocation_message(notice));
+    publisher.publish(std::string(redis_keys::k_revocations_channel), revocation_message(notice));
 }
 
 namespace {

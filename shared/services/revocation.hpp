@@ -8,9 +8,9 @@ namespace edgesync {
 
 class Publisher;
 
-// A notice on the `es:revocations` channel (DESIGN: Redis keys, Auth): some
-// access ended, so every server must drop the live connections (WebSocket, SSE,
-// long polls) in its scope. The notice names a SCOPE, not a reason: a dropped
+// A notice on the `es:revocations` channel (redis_keys::k_revocations_channel;
+// DESIGN: Redis keys, Auth): some access ended, so every server must drop the
+// live connections (WebSocket, SSE, long polls) in its scope. The notice names a SCOPE, not a reason: a dropped
 // client reconnects and learns why through the normal auth path (its session
 // is gone, its device revoked, its account disabled). The sessions themselves
 // are already deleted from Redis before the notice is published, so a server
@@ -40,13 +40,11 @@ struct RevocationNotice {
     friend bool operator==(const RevocationNotice&, const RevocationNotice&) = default;
 };
 
-// The channel the notices travel on (same text as redis_keys::k_revocations_channel).
-inline constexpr std::string_view k_revocation_channel = "es:revocations";
-
 // The one place the JSON above is built.
 [[nodiscard]] std::string revocation_message(const RevocationNotice& notice);
 
-// publisher.publish(k_revocation_channel, revocation_message(notice)).
+// Publishes revocation_message(notice) on redis_keys::k_revocations_channel
+// ("es:revocations").
 void publish_revocation(Publisher& publisher, const RevocationNotice& notice);
 
 // Reads a message from es:revocations. nullopt for anything that is not
