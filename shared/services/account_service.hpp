@@ -53,7 +53,7 @@ public:
     // crypto::minimum_limits()).
     AccountService(AccountRepository& accounts, DeviceRepository& devices,
                    SessionRepository& sessions, Publisher& publisher,
-                   crypto::PwhashLimits password_limits);
+                   crypto::PwhashLimits password_limits = crypto::interactive_limits());
 
     // Validates the email (normalize_email) and the password
     // (crypto::check_password_policy), hashes it with Argon2id and stores the
