@@ -1,6 +1,5 @@
 #include "shared/services/account_service.hpp"
 
-
 #include "shared/crypto/password.hpp"
 #include "shared/repositories/account_repository.hpp"
 #include "shared/repositories/device_repository.hpp"
@@ -76,9 +75,9 @@ ServiceResult<Account> AccountService::resolve(std::string_view ref, bool includ
                                  "no account with email " + std::string(r));
         return std::move(*account);
     }
-    return service_error(ServiceErrorCode::not_found,
-                         "'" + std::string(r) +
-                             "' is neither an account id (UUID) nor an email address");
+    return service_error(
+        ServiceErrorCode::not_found,
+        "'" + std::string(r) + "' is neither an account id (UUID) nor an email address");
 }
 
 ServiceResult<AccessEnded> AccountService::disable(const std::string& account_id) {

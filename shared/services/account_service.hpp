@@ -48,7 +48,7 @@ struct AccountSummary {
 // Holds references only: the repositories and the publisher must outlive it.
 // Thread-safe when they are (the Pg/Redis implementations are).
 class AccountService {
-public:
+  public:
     // `password_limits`: Argon2id cost of new hashes (tests pass
     // crypto::minimum_limits()).
     AccountService(AccountRepository& accounts, DeviceRepository& devices,
@@ -67,7 +67,8 @@ public:
     // `include_deleted` (only reachable by id: a deleted account's email is
     // free). A ref that is neither a UUID nor contains '@' is not_found with a
     // message saying so.
-    [[nodiscard]] ServiceResult<Account> resolve(std::string_view ref, bool include_deleted = false);
+    [[nodiscard]] ServiceResult<Account> resolve(std::string_view ref,
+                                                 bool include_deleted = false);
 
     // Disabling blocks logins, ends every session and publishes {"account":..}.
     // Disabling a disabled account still ends any session left. not_found for a
@@ -91,7 +92,7 @@ public:
     // Deleted accounts too (for `account show`); not_found only when missing.
     [[nodiscard]] ServiceResult<AccountSummary> summary(const std::string& account_id);
 
-private:
+  private:
     // The account if it exists and is not deleted.
     [[nodiscard]] ServiceResult<Account> live_account(const std::string& account_id);
     std::size_t end_sessions(const std::string& account_id);

@@ -14,14 +14,16 @@ namespace edgesync {
 namespace {
 
 std::unexpected<ServiceError> no_device(const std::string& device_id) {
-    return service_error(ServiceErrorCode::not_found, "no device " + device_id + " in this account");
+    return service_error(ServiceErrorCode::not_found,
+                         "no device " + device_id + " in this account");
 }
 
 std::unexpected<ServiceError> from_repo(DeviceError e, const std::string& device_id) {
     switch (e) {
         case DeviceError::account_not_found:
             return service_error(ServiceErrorCode::not_found, "no such account");
-        case DeviceError::not_found: return no_device(device_id);
+        case DeviceError::not_found:
+            return no_device(device_id);
         case DeviceError::revoked:
             return service_error(ServiceErrorCode::revoked, "device " + device_id + " is revoked");
     }
@@ -40,8 +42,9 @@ ServiceResult<Device> DeviceService::resolve(const std::string& account_id, std:
     auto matches = m_devices.find_by_name(account_id, std::string(ref));
     if (matches.size() == 1) return std::move(matches.front());
     if (matches.empty())
-        return service_error(ServiceErrorCode::not_found,
-                             "no device with id or name '" + std::string(ref) + "' in this account");
+        return service_error(
+            ServiceErrorCode::not_found,
+            "no device with id or name '" + std::string(ref) + "' in this account");
     ServiceError e{ServiceErrorCode::ambiguous,
                    std::to_string(matches.size()) + " devices are named '" + std::string(ref) +
                        "': name one by id",
@@ -52,8 +55,7 @@ ServiceResult<Device> DeviceService::resolve(const std::string& account_id, std:
 }
 
 ServiceResult<Device> DeviceService::rename(const std::string& account_id,
-                                            const std::string& device_id,
-                                            const std::string& name) {
+                                            const std::string& device_id, const std::string& name) {
     if (auto valid = validate_device_name(name); !valid) return std::unexpected(valid.error());
     auto renamed = m_devices.rename(account_id, device_id, name);
     if (!renamed) return from_repo(renamed.error(), device_id);

@@ -15,8 +15,8 @@ class SessionRepository;
 class Publisher;
 
 struct DeviceRevocation {
-    Device device;                // as stored now (revoked_at set)
-    bool already_revoked = false; // it was revoked before this call
+    Device device;                 // as stored now (revoked_at set)
+    bool already_revoked = false;  // it was revoked before this call
     std::size_t sessions_ended = 0;
 };
 
@@ -34,7 +34,7 @@ struct DevicesRevoked {
 //
 // Holds references only (they must outlive it); thread-safe when they are.
 class DeviceService {
-public:
+  public:
     DeviceService(AccountRepository& accounts, DeviceRepository& devices,
                   SessionRepository& sessions, Publisher& publisher);
 
@@ -63,7 +63,7 @@ public:
     // not_found for a missing or deleted account.
     [[nodiscard]] ServiceResult<DevicesRevoked> revoke_all(const std::string& account_id);
 
-private:
+  private:
     void publish(const std::string& account_id, const std::string& device_id);
 
     AccountRepository& m_accounts;

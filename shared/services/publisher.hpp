@@ -13,7 +13,7 @@ namespace edgesync {
 // to the broker throws (ConnectionError / StorageError) rather than being lost
 // silently.
 class Publisher {
-public:
+  public:
     virtual ~Publisher() = default;
     virtual void publish(const std::string& channel, const std::string& message) = 0;
 };

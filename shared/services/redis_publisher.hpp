@@ -13,12 +13,12 @@ class RedisPool;
 // connection (RedisClient's rule for non-idempotent commands), so a failure
 // throws ConnectionError and the caller decides; services let it through.
 class RedisPublisher final : public Publisher {
-public:
+  public:
     explicit RedisPublisher(RedisPool& pool) : m_pool(pool) {}
 
     void publish(const std::string& channel, const std::string& message) override;
 
-private:
+  private:
     RedisPool& m_pool;
 };
 

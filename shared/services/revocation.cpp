@@ -24,9 +24,14 @@ RevocationNotice RevocationNotice::for_session(std::string account_id, std::stri
 std::string revocation_message(const RevocationNotice& notice) {
     nlohmann::json j = nlohmann::json::object();
     switch (notice.scope) {
-        case RevocationNotice::Scope::account: break;
-        case RevocationNotice::Scope::device: j["device"] = notice.device_id; break;
-        case RevocationNotice::Scope::session: j["session"] = notice.session_id; break;
+        case RevocationNotice::Scope::account:
+            break;
+        case RevocationNotice::Scope::device:
+            j["device"] = notice.device_id;
+            break;
+        case RevocationNotice::Scope::session:
+            j["session"] = notice.session_id;
+            break;
     }
     j["account"] = notice.account_id;
     // Ids are UUIDs in practice; replace keeps dump() from throwing on bad UTF-8.

@@ -10,11 +10,11 @@ class Publisher;
 
 // A notice on the `es:revocations` channel (redis_keys::k_revocations_channel;
 // DESIGN: Redis keys, Auth): some access ended, so every server must drop the
-// live connections (WebSocket, SSE, long polls) in its scope. The notice names a SCOPE, not a reason: a dropped
-// client reconnects and learns why through the normal auth path (its session
-// is gone, its device revoked, its account disabled). The sessions themselves
-// are already deleted from Redis before the notice is published, so a server
-// that misses a notice still refuses the next request.
+// live connections (WebSocket, SSE, long polls) in its scope. The notice names a SCOPE, not a
+// reason: a dropped client reconnects and learns why through the normal auth path (its session is
+// gone, its device revoked, its account disabled). The sessions themselves are already deleted from
+// Redis before the notice is published, so a server that misses a notice still refuses the next
+// request.
 //
 // Wire format, JSON objects built only by revocation_message() (member order
 // is not significant; readers use parse_revocation()):

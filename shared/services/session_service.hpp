@@ -24,7 +24,7 @@ class Publisher;
 //
 // Holds references only (they must outlive it); thread-safe when they are.
 class SessionService {
-public:
+  public:
     SessionService(SessionRepository& sessions, Publisher& publisher);
 
     // Live sessions of the account (expired index entries are dropped on the way).
@@ -41,7 +41,7 @@ public:
     // One sweep over every account's index sets (`session gc`).
     SweepStats gc();
 
-private:
+  private:
     SessionRepository& m_sessions;
     Publisher& m_publisher;
 };

@@ -12,21 +12,29 @@ bool is_ascii_space(char c) {
 // Decodes the code point at text[i], advancing i; false on invalid UTF-8.
 bool next_code_point(std::string_view text, std::size_t& i, std::uint32_t& cp) {
     const auto b0 = static_cast<unsigned char>(text[i]);
-    std::size_t len = 0;
-    std::uint32_t min = 0;
     if (b0 < 0x80U) {
         cp = b0;
         ++i;
         return true;
-    } else if ((b0 & 0xE0U) == 0xC0U) {
-        len = 2, cp = b0 & 0x1FU, min = 0x80;
-    } else if ((b0 & 0xF0U) == 0xE0U) {
-        len = 3, cp = b0 & 0x0FU, min = 0x800;
-    } else if ((b0 & 0xF8U) == 0xF0U) {
-        len = 4, cp = b0 & 0x07U, min = 0x10000;
-    } else {
-        return false;
     }
+    // Lead byte -> sequence length, payload bits, smallest value it may encode.
+    struct Lead {
+        unsigned char mask, value, payload;
+        std::size_t len;
+        std::uint32_t min;
+    };
+    static constexpr Lead k_leads[] = {
+        {0xE0U, 0xC0U, 0x1FU, 2, 0x80U},
+        {0xF0U, 0xE0U, 0x0FU, 3, 0x800U},
+        {0xF8U, 0xF0U, 0x07U, 4, 0x10000U},
+    };
+    const Lead* lead = nullptr;
+    for (const auto& l : k_leads)
+        if ((b0 & l.mask) == l.value) lead = &l;
+    if (lead == nullptr) return false;
+    const std::size_t len = lead->len;
+    const std::uint32_t min = lead->min;
+    cp = b0 & lead->payload;
     if (text.size() - i < len) return false;
     for (std::size_t k = 1; k < len; ++k) {
         const auto b = static_cast<unsigned char>(text[i + k]);

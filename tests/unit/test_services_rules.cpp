@@ -25,10 +25,21 @@ TEST(EmailRule, AcceptsShortestAndInternationalAddresses) {
 }
 
 TEST(EmailRule, RejectsMalformedAddressesAsInvalidEmail) {
-    const std::vector<std::string> bads = {
-        "", "   ", "ab", "alice", "alice@", "@example.com", "a@b@c", "al ice@example.com",
-          "alice@exa\tmple.com", std::string("alice@ex\0ample.com", 18), "alice@ex\x7F" "ample.com",
-          "alice\xC2\xA0@example.com", "alice@\xC3\x28.com", "alice\xC2\x85@example.com"};
+    const std::vector<std::string> bads = {"",
+                                           "   ",
+                                           "ab",
+                                           "alice",
+                                           "alice@",
+                                           "@example.com",
+                                           "a@b@c",
+                                           "al ice@example.com",
+                                           "alice@exa\tmple.com",
+                                           std::string("alice@ex\0ample.com", 18),
+                                           "alice@ex\x7F"
+                                           "ample.com",
+                                           "alice\xC2\xA0@example.com",
+                                           "alice@\xC3\x28.com",
+                                           "alice\xC2\x85@example.com"};
     for (const std::string& bad : bads) {
         const auto e = normalize_email(bad);
         ASSERT_FALSE(e.has_value()) << "accepted: " << bad;
@@ -58,8 +69,9 @@ TEST(DeviceNameRule, AcceptsOneTo255CharactersAsGiven) {
 
 TEST(DeviceNameRule, RejectsEmptyTooLongBlankControlAndBadUtf8) {
     const std::vector<std::string> bads = {
-        std::string(), std::string(256, 'n'), "   ", "lap\ntop", "lap\x1Btop",
-        "lap\xC2\x9Btop", "lap\xFFtop", "\xED\xA0\x80" /* surrogate */, "\xC0\xAF" /* overlong */};
+        std::string(), std::string(256, 'n'), "   ",        "lap\ntop",
+        "lap\x1Btop",  "lap\xC2\x9Btop",      "lap\xFFtop", "\xED\xA0\x80" /* surrogate */,
+        "\xC0\xAF" /* overlong */};
     for (const std::string& bad : bads) {
         const auto r = validate_device_name(bad);
         ASSERT_FALSE(r.has_value()) << "accepted: " << bad;
@@ -138,8 +150,7 @@ TEST(RevocationMessage, ParseRejectsGarbageWithoutThrowing) {
          {"", "{", "null", "[]", "42", R"("account")", "{}", R"({"account":""})",
           R"({"account":7})", R"({"device":"d1"})", R"({"session":"s1"})",
           R"({"account":"a1","device":""})", R"({"account":"a1","session":null})",
-          R"({"account":"a1","device":"d1","session":"s1"})", "\xFF\xFE{}",
-          R"({"account":"a1")"}) {
+          R"({"account":"a1","device":"d1","session":"s1"})", "\xFF\xFE{}", R"({"account":"a1")"}) {
         EXPECT_FALSE(parse_revocation(bad).has_value()) << bad;
     }
 }
