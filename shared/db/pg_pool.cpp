@@ -104,10 +104,7 @@ PgPool::Lease PgPool::acquire() {
         while (!m_idle.empty()) {
             Slot slot = std::move(m_idle.back());
             m_idle.pop_back();
-            if (looks_alive(*slot.conn)) {
-                sync_declarations(slot);
-                return Lease(this, std::move(slot));
-            }
+            if (looks_alive(*slot.conn)) return lend(std::move(slot));
             --m_open;
             ++m_discarded;
         }
@@ -125,8 +122,7 @@ PgPool::Lease PgPool::acquire() {
                 throw;
             }
             lock.lock();
-            sync_declarations(slot);
-            return Lease(this, std::move(slot));
+            return lend(std::move(slot));
         }
         ++m_waiting;
         const bool ready = m_freed.wait_until(lock, deadline, [&] {
@@ -151,6 +147,17 @@ void PgPool::declare(const std::string& name, const std::string& sql) {
         return;
     }
     m_declarations.push_back({name, sql});
+}
+
+PgPool::Lease PgPool::lend(Slot slot) {
+    try {
+        sync_declarations(slot);
+    } catch (...) {
+        --m_open;  // the slot (and its connection) goes away
+        ++m_discarded;
+        throw;
+    }
+    return Lease(this, std::move(slot));
 }
 
 void PgPool::sync_declarations(Slot& slot) {

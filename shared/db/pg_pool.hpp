@@ -58,7 +58,7 @@ public:
     struct Stats {
         std::size_t capacity = 0;  // Options::size
         std::size_t open = 0;      // connections that exist (idle + in use + being opened)
-        std::size_t in_use = 0;    // leased right now
+        std::size_t in_use = 0;    // leased, or being opened for a lease
         std::size_t idle = 0;      // open and free
         std::size_t waiting = 0;   // threads blocked in acquire()
         std::uint64_t acquire_timeouts = 0;  // acquire() calls that gave up
@@ -140,7 +140,9 @@ private:
     };
 
     [[nodiscard]] Slot open_connection();
-    void sync_declarations(Slot& slot);  // requires m_mutex held
+    // Both require m_mutex held. lend() gives the slot's place back if it throws.
+    [[nodiscard]] Lease lend(Slot slot);
+    void sync_declarations(Slot& slot);
     void release(Slot slot, bool discard) noexcept;
     // True when `e` (caught while using `lease`) means the connection is gone.
     [[nodiscard]] static bool connection_lost(const pqxx::failure& e, Lease& lease) noexcept;
