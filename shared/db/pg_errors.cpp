@@ -4,9 +4,7 @@
 
 namespace edgesync::pg {
 namespace {
-std::string_view first_line(std::string_view text) {
-    return text.substr(0, text.find('\n'));
-}
+std::string_view first_line(std::string_view text) { return text.substr(0, text.find('\n')); }
 }  // namespace
 
 std::string describe(std::string_view context, const pqxx::sql_error& e) {

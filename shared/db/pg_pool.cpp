@@ -125,15 +125,14 @@ PgPool::Lease PgPool::acquire() {
             return lend(std::move(slot));
         }
         ++m_waiting;
-        const bool ready = m_freed.wait_until(lock, deadline, [&] {
-            return !m_idle.empty() || m_open < m_options.size;
-        });
+        const bool ready = m_freed.wait_until(
+            lock, deadline, [&] { return !m_idle.empty() || m_open < m_options.size; });
         --m_waiting;
         if (!ready) {
             ++m_acquire_timeouts;
-            throw PoolTimeoutError(fmt::format(
-                "no Postgres connection free within {} ms (pool size {})",
-                m_options.acquire_timeout.count(), m_options.size));
+            throw PoolTimeoutError(
+                fmt::format("no Postgres connection free within {} ms (pool size {})",
+                            m_options.acquire_timeout.count(), m_options.size));
         }
     }
 }

@@ -50,7 +50,8 @@ public:
     struct Options {
         std::string url;  // postgres:// URL or libpq key=value conninfo; may hold a password
         std::size_t size = 8;
-        std::chrono::milliseconds connect_timeout{5000};  // libpq connect_timeout, whole seconds, min 2
+        // libpq connect_timeout: whole seconds, at least 2.
+        std::chrono::milliseconds connect_timeout{5000};
         std::chrono::milliseconds acquire_timeout{10000};
     };
 

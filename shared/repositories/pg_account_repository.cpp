@@ -67,16 +67,19 @@ PgAccountRepository::PgAccountRepository(PgPool& pool) : m_pool(pool) {
     m_pool.declare(k_create,
                    "INSERT INTO accounts (email, password_hash, quota_bytes) VALUES ($1, $2, $3) "
                    "ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING "
-                   "RETURNING " + k_columns);
+                   "RETURNING " +
+                       k_columns);
     m_pool.declare(k_by_id, "SELECT " + k_columns + " FROM accounts WHERE id = $1");
-    m_pool.declare(k_by_email, "SELECT " + k_columns +
-                                  " FROM accounts WHERE lower(email) = lower($1) AND deleted_at IS NULL");
+    m_pool.declare(k_by_email,
+                   "SELECT " + k_columns +
+                       " FROM accounts WHERE lower(email) = lower($1) AND deleted_at IS NULL");
     m_pool.declare(k_list, "SELECT " + k_columns + " FROM accounts" + k_filter +
                                "ORDER BY created_at, id LIMIT $3 OFFSET $4");
     m_pool.declare(k_count, "SELECT count(*) FROM accounts" + k_filter);
-    m_pool.declare(k_set_disabled,
-                   "UPDATE accounts SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) "
-                   "END, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id");
+    m_pool.declare(
+        k_set_disabled,
+        "UPDATE accounts SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) "
+        "END, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id");
     m_pool.declare(k_set_password,
                    "UPDATE accounts SET password_hash = $2, updated_at = now() "
                    "WHERE id = $1 AND deleted_at IS NULL RETURNING id");
@@ -121,8 +124,8 @@ std::expected<Account, AccountError> PgAccountRepository::create(const NewAccoun
 std::optional<Account> PgAccountRepository::find_by_id(const std::string& id) {
     if (!is_uuid(id)) return std::nullopt;
     return pg::guard("find account", [&] {
-        return first_account(m_pool.read(
-            [&](pqxx::nontransaction& tx) { return tx.exec_prepared(k_by_id, id); }));
+        return first_account(
+            m_pool.read([&](pqxx::nontransaction& tx) { return tx.exec_prepared(k_by_id, id); }));
     });
 }
 

@@ -60,38 +60,43 @@ PgDeviceRepository::PgDeviceRepository(PgPool& pool) : m_pool(pool) {
     m_pool.declare(k_create,
                    "INSERT INTO devices (account_id, name, device_type, public_key) "
                    "SELECT id, $2, $3, NULLIF($4, ''::bytea) FROM accounts "
-                   " WHERE id = $1 AND deleted_at IS NULL RETURNING " + k_columns);
+                   " WHERE id = $1 AND deleted_at IS NULL RETURNING " +
+                       k_columns);
     m_pool.declare(k_find, "SELECT " + k_columns +
                                " FROM devices WHERE account_id = $1 AND id = $2 AND" + k_live);
     m_pool.declare(k_by_name, "SELECT " + k_columns +
-                                  " FROM devices WHERE account_id = $1 AND name = $2 AND" +
-                                  k_live + order);
-    m_pool.declare(k_list, "SELECT " + k_columns + " FROM devices WHERE account_id = $1 AND" +
-                               k_live + order);
+                                  " FROM devices WHERE account_id = $1 AND name = $2 AND" + k_live +
+                                  order);
+    m_pool.declare(
+        k_list, "SELECT " + k_columns + " FROM devices WHERE account_id = $1 AND" + k_live + order);
     m_pool.declare(k_list_unrevoked, "SELECT " + k_columns +
                                          " FROM devices WHERE account_id = $1 AND" + k_live +
                                          "AND revoked_at IS NULL" + order);
-    m_pool.declare(k_rename, "UPDATE devices SET name = $3, updated_at = now() "
-                             "WHERE account_id = $1 AND id = $2 AND" + k_live +
-                                 "RETURNING " + k_columns);
+    m_pool.declare(k_rename,
+                   "UPDATE devices SET name = $3, updated_at = now() "
+                   "WHERE account_id = $1 AND id = $2 AND" +
+                       k_live + "RETURNING " + k_columns);
     // Idempotent: a second revoke keeps the first revoked_at and updated_at.
     m_pool.declare(k_revoke,
                    "UPDATE devices SET revoked_at = coalesce(revoked_at, now()), "
                    "  updated_at = CASE WHEN revoked_at IS NULL THEN now() ELSE updated_at END, "
                    "  wrapped_account_key = NULL "
-                   "WHERE account_id = $1 AND id = $2 AND" + k_live + "RETURNING " + k_columns);
+                   "WHERE account_id = $1 AND id = $2 AND" +
+                       k_live + "RETURNING " + k_columns);
     m_pool.declare(k_revoke_all,
                    "UPDATE devices SET revoked_at = now(), updated_at = now(), "
                    "  wrapped_account_key = NULL "
-                   "WHERE account_id = $1 AND revoked_at IS NULL AND" + k_live + "RETURNING id");
+                   "WHERE account_id = $1 AND revoked_at IS NULL AND" +
+                       k_live + "RETURNING id");
     m_pool.declare(k_touch,
                    "UPDATE devices SET last_seen_at = greatest(last_seen_at, $3::timestamptz) "
-                   "WHERE account_id = $1 AND id = $2 AND" + k_live);
+                   "WHERE account_id = $1 AND id = $2 AND" +
+                       k_live);
     m_pool.declare(k_set_key,
                    "UPDATE devices SET wrapped_account_key = $3, key_version = $4, "
                    "  updated_at = now() "
-                   "WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL AND" + k_live +
-                       "RETURNING " + k_columns);
+                   "WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL AND" +
+                       k_live + "RETURNING " + k_columns);
 }
 
 std::expected<Device, DeviceError> PgDeviceRepository::create(const NewDevice& d) {

@@ -36,7 +36,8 @@ public:
         std::int32_t key_version) override;
 
 private:
-    [[nodiscard]] std::vector<Device> query_list(const char* statement, const std::string& account_id,
+    [[nodiscard]] std::vector<Device> query_list(const char* statement,
+                                                 const std::string& account_id,
                                                  const std::string& arg);
     PgPool& m_pool;
 };

@@ -104,8 +104,8 @@ PgStateRepository::PgStateRepository(PgPool& pool) : m_pool(pool) {
     m_pool.declare(k_write_batch,
                    "SELECT * FROM es_write_batch($1, $2::uuid[], $3::text[], $4::bigint[], "
                    "$5::boolean[], $6, $7::integer[], $8, $9::integer[]) ORDER BY idx");
-    m_pool.declare(k_get, "SELECT " + k_columns +
-                              " FROM encrypted_states WHERE account_id = $1 AND key = $2");
+    m_pool.declare(
+        k_get, "SELECT " + k_columns + " FROM encrypted_states WHERE account_id = $1 AND key = $2");
     // The page is cut where the running blob size passes the budget (the first
     // row always goes). cand reads one row more than the limit to know `more`;
     // blobs are read only for the rows picked.
@@ -116,10 +116,12 @@ PgStateRepository::PgStateRepository(PgPool& pool) : m_pool(pool) {
                    "  WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)"
                    "  ORDER BY seq LIMIT $3 + 1), "
                    "pick AS (SELECT seq FROM cand WHERE rn <= $3 AND (rn = 1 OR running <= $4)) "
-                   "SELECT " + k_columns + ", "
-                   "  (SELECT count(*) FROM cand) > (SELECT count(*) FROM pick) AS more "
-                   "FROM encrypted_states JOIN pick USING (seq) "
-                   "WHERE account_id = $1 ORDER BY seq");
+                   "SELECT " +
+                       k_columns +
+                       ", "
+                       "  (SELECT count(*) FROM cand) > (SELECT count(*) FROM pick) AS more "
+                       "FROM encrypted_states JOIN pick USING (seq) "
+                       "WHERE account_id = $1 ORDER BY seq");
     m_pool.declare(k_any_after,
                    "SELECT EXISTS (SELECT 1 FROM encrypted_states "
                    "               WHERE account_id = $1 AND seq > $2)");

@@ -24,7 +24,8 @@ public:
     [[nodiscard]] std::optional<EncryptedState> get(const std::string& account_id,
                                                     const std::string& key) override;
     [[nodiscard]] ChangesPage changes(const std::string& account_id, std::int64_t after,
-                                      std::size_t limit, std::size_t byte_budget = SIZE_MAX) override;
+                                      std::size_t limit,
+                                      std::size_t byte_budget = SIZE_MAX) override;
     [[nodiscard]] std::vector<EncryptedState> list_metadata(const std::string& account_id,
                                                             std::size_t limit,
                                                             std::size_t offset) override;

@@ -74,9 +74,12 @@ TEST_F(PgAccountRepo, SoftDeleteRevokesEveryDeviceAndIsNotRepeatable) {
     EXPECT_FALSE(m_accounts.soft_delete(a.id));
     EXPECT_FALSE(m_accounts.set_disabled(a.id, true));
     EXPECT_FALSE(m_accounts.set_password_hash(a.id, "x"));
-    EXPECT_FALSE(m_accounts.put_key({.account_id = a.id, .kdf_salt = Bytes(16, 1),
-                                     .kdf_opslimit = 2, .kdf_memlimit = 1 << 20,
-                                     .nonce = Bytes(24, 2), .wrapped_key = Bytes(48, 3)}));
+    EXPECT_FALSE(m_accounts.put_key({.account_id = a.id,
+                                     .kdf_salt = Bytes(16, 1),
+                                     .kdf_opslimit = 2,
+                                     .kdf_memlimit = 1 << 20,
+                                     .nonce = Bytes(24, 2),
+                                     .wrapped_key = Bytes(48, 3)}));
 }
 
 TEST_F(PgAccountRepo, SoftDeleteLeavesOtherAccountsDevicesAlone) {
@@ -146,8 +149,12 @@ TEST_F(PgAccountRepo, ListFiltersByEmailSubstringAndPages) {
 TEST_F(PgAccountRepo, PutKeyCreatesThenReplacesTheRecoveryKey) {
     const auto a = make_account();
     EXPECT_FALSE(m_accounts.get_key(a.id).has_value());
-    AccountKey k{.account_id = a.id, .kdf_salt = Bytes{0, 1, 2, 0xFF}, .kdf_opslimit = 2,
-                 .kdf_memlimit = 67108864, .nonce = Bytes(24, 0), .wrapped_key = Bytes{0, 0, 9},
+    AccountKey k{.account_id = a.id,
+                 .kdf_salt = Bytes{0, 1, 2, 0xFF},
+                 .kdf_opslimit = 2,
+                 .kdf_memlimit = 67108864,
+                 .nonce = Bytes(24, 0),
+                 .wrapped_key = Bytes{0, 0, 9},
                  .key_version = 1};
     ASSERT_TRUE(m_accounts.put_key(k));
     auto got = m_accounts.get_key(a.id);
@@ -165,9 +172,12 @@ TEST_F(PgAccountRepo, PutKeyCreatesThenReplacesTheRecoveryKey) {
     got = m_accounts.get_key(a.id);
     EXPECT_EQ(got->wrapped_key, (Bytes{7, 7}));
     EXPECT_EQ(got->key_version, 2);
-    EXPECT_FALSE(m_accounts.put_key({.account_id = new_uuid(), .kdf_salt = Bytes(16, 1),
-                                     .kdf_opslimit = 2, .kdf_memlimit = 1,
-                                     .nonce = Bytes(24, 2), .wrapped_key = Bytes(48, 3)}));
+    EXPECT_FALSE(m_accounts.put_key({.account_id = new_uuid(),
+                                     .kdf_salt = Bytes(16, 1),
+                                     .kdf_opslimit = 2,
+                                     .kdf_memlimit = 1,
+                                     .nonce = Bytes(24, 2),
+                                     .wrapped_key = Bytes(48, 3)}));
 }
 
 }  // namespace

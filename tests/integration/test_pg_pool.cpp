@@ -159,14 +159,12 @@ TEST_F(PgPoolTest, ABrokenIdleConnectionIsReplaced) {
 
 TEST_F(PgPoolTest, AReadOnAConnectionKilledMomentsAgoSucceeds) {
     PgPool pool(options(1));
-    const int pid = pool.read([](pqxx::nontransaction& tx) {
-        return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
-    });
+    const int pid = pool.read(
+        [](pqxx::nontransaction& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
     terminate_backend(pid, false);  // maybe not gone yet: the read may hit it, then retries
     const IgnoreLibpqxxLeaks ignore;
-    const int fresh = pool.read([](pqxx::nontransaction& tx) {
-        return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
-    });
+    const int fresh = pool.read(
+        [](pqxx::nontransaction& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
     EXPECT_NE(fresh, pid);
 }
 
@@ -235,15 +233,16 @@ TEST_F(PgPoolTest, MovedLeaseReturnsItsConnectionOnce) {
 TEST_F(PgPoolTest, StatementsDeclaredLaterReachExistingConnections) {
     PgPool pool(options(1));
     pool.declare("one", "SELECT 1");
-    EXPECT_EQ(pool.read([](pqxx::nontransaction& tx) {
-        return tx.exec_prepared1("one")[0].as<int>();
-    }), 1);
+    EXPECT_EQ(
+        pool.read([](pqxx::nontransaction& tx) { return tx.exec_prepared1("one")[0].as<int>(); }),
+        1);
     pool.declare("two", "SELECT $1::int + 1");
     pool.declare("two", "SELECT $1::int + 1");  // same again: fine
     EXPECT_THROW(pool.declare("two", "SELECT 3"), std::logic_error);
     EXPECT_EQ(pool.read([](pqxx::nontransaction& tx) {
         return tx.exec_prepared1("two", 1)[0].as<int>();
-    }), 2);
+    }),
+              2);
     EXPECT_EQ(pool.stats().open, 1U);
 }
 
@@ -263,9 +262,7 @@ TEST_F(PgPoolTest, UnreachableDatabaseThrowsConnectionErrorWithoutThePassword) {
     EXPECT_THROW((void)accounts.find_by_email("a@b.c"), ConnectionError);
 }
 
-TEST_F(PgPoolTest, SizeZeroIsRejected) {
-    EXPECT_THROW(PgPool(options(0)), std::invalid_argument);
-}
+TEST_F(PgPoolTest, SizeZeroIsRejected) { EXPECT_THROW(PgPool(options(0)), std::invalid_argument); }
 
 }  // namespace
 }  // namespace edgesync::test

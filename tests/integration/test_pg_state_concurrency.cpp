@@ -90,7 +90,8 @@ TEST_F(PgStateConcurrency, ReadersFollowingAfterSeeEveryEventExactlyOnce) {
         writers.emplace_back([&, w] {
             for (int k = 0; k < k_keys_per_writer; ++k) {
                 const std::string key = "w" + std::to_string(w) + "-k" + std::to_string(k);
-                if (!m_states.write(put(m_account.id, m_device.id, key, Precondition::create(), "v1")))
+                if (!m_states.write(
+                        put(m_account.id, m_device.id, key, Precondition::create(), "v1")))
                     ++write_failures;
                 ++applied;
                 for (int v = 1; v <= k_updates; ++v) {

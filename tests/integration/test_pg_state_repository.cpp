@@ -115,12 +115,12 @@ TEST_F(PgStateRepo, DeleteLeavesATombstoneAndFreesItsBytes) {
 }
 
 TEST_F(PgStateRepo, DeleteWithCreatePreconditionIsRejected) {
-    const auto absent = m_states.write(
-        {m_account.id, m_device.id, "k", Precondition::create(), DeleteState{}});
+    const auto absent =
+        m_states.write({m_account.id, m_device.id, "k", Precondition::create(), DeleteState{}});
     EXPECT_EQ(absent.error().reason, Reason::not_found);
     ASSERT_TRUE(m_states.write(put("k", Precondition::create(), "x")).has_value());
-    const auto live = m_states.write(
-        {m_account.id, m_device.id, "k", Precondition::create(), DeleteState{}});
+    const auto live =
+        m_states.write({m_account.id, m_device.id, "k", Precondition::create(), DeleteState{}});
     EXPECT_EQ(live.error().reason, Reason::conflict);
     EXPECT_FALSE(m_states.get(m_account.id, "k")->deleted());
 }
@@ -183,8 +183,9 @@ TEST_F(PgStateRepo, WritesToDisabledOrDeletedAccountsAreRejected) {
     ASSERT_TRUE(m_accounts.soft_delete(m_account.id));
     EXPECT_EQ(m_states.write(put("k", Precondition::create(), "x")).error().reason,
               Reason::account_missing);
-    EXPECT_EQ(m_states.write({"not-a-uuid", m_device.id, "k", Precondition::create(),
-                              PutState{}}).error().reason,
+    EXPECT_EQ(m_states.write({"not-a-uuid", m_device.id, "k", Precondition::create(), PutState{}})
+                  .error()
+                  .reason,
               Reason::account_missing);
     EXPECT_FALSE(m_states.get(m_account.id, "k").has_value());
 }
@@ -192,8 +193,8 @@ TEST_F(PgStateRepo, WritesToDisabledOrDeletedAccountsAreRejected) {
 TEST_F(PgStateRepo, WriteByADeviceOfAnotherAccountFailsLoudly) {
     const auto other = make_account();
     const auto stranger = make_device(other.id);
-    EXPECT_THROW((void)m_states.write(PgRepositoryFixture::put(
-                     m_account.id, stranger.id, "k", Precondition::create(), "x")),
+    EXPECT_THROW((void)m_states.write(PgRepositoryFixture::put(m_account.id, stranger.id, "k",
+                                                               Precondition::create(), "x")),
                  StorageError);
     EXPECT_FALSE(m_states.get(m_account.id, "k").has_value());
     EXPECT_EQ(m_events.latest_seq(m_account.id), 0);
@@ -216,11 +217,11 @@ TEST_F(PgStateRepo, StatesOfAnotherAccountAreInvisible) {
 }
 
 TEST_F(PgStateRepo, ChangesReturnLatestVersionOfEachKeyInSeqOrderWithTombstones) {
-    ASSERT_TRUE(m_states.write(put("a", Precondition::create(), "a1")).has_value());   // 1
-    ASSERT_TRUE(m_states.write(put("b", Precondition::create(), "b1")).has_value());   // 2
+    ASSERT_TRUE(m_states.write(put("a", Precondition::create(), "a1")).has_value());       // 1
+    ASSERT_TRUE(m_states.write(put("b", Precondition::create(), "b1")).has_value());       // 2
     ASSERT_TRUE(m_states.write(put("a", Precondition::if_version(1), "a2")).has_value());  // 3
-    ASSERT_TRUE(m_states.write(del("b", 1)).has_value());                              // 4
-    ASSERT_TRUE(m_states.write(put("c", Precondition::create(), "c1")).has_value());   // 5
+    ASSERT_TRUE(m_states.write(del("b", 1)).has_value());                                  // 4
+    ASSERT_TRUE(m_states.write(put("c", Precondition::create(), "c1")).has_value());       // 5
 
     const auto all = m_states.changes(m_account.id, 0, 100);
     ASSERT_EQ(all.states.size(), 3U);
