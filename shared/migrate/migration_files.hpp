@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/util/error.hpp"
+
 // Migration files in golang-migrate's format: `<version>_<title>.<up|down>.sql`,
 // where <version> is the leading run of digits (any number of them, read as a
 // decimal integer) and <title> is anything. `create` writes 6-digit versions.

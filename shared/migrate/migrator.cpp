@@ -149,7 +149,7 @@ struct Migrator::Impl {
     RunResult run(Planner&& plan) {
         return guarded([&] {
             const auto& all = migrations();
-            detail::AdvisoryLock lock(*conn, detail::lock_key(*conn), options.on_notice);
+            detail::AdvisoryLock lock(*conn, detail::lock_key(*conn), options.on_lock_wait);
             {
                 pqxx::work tx(*conn, "ensure_table");
                 detail::ensure_version_table(tx);
@@ -238,7 +238,7 @@ SchemaVersion Migrator::force(std::optional<std::int64_t> version) {
                     ExitCode::usage);
     return m_impl->guarded([&] {
         detail::AdvisoryLock lock(*m_impl->conn, detail::lock_key(*m_impl->conn),
-                                  m_impl->options.on_notice);
+                                  m_impl->options.on_lock_wait);
         pqxx::work tx(*m_impl->conn, "force");
         detail::ensure_version_table(tx);
         detail::write_version(tx, version, false);

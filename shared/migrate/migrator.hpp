@@ -89,7 +89,9 @@ public:
         std::chrono::seconds connect_timeout{5};
         // Called after each migration commits (e.g. to print progress).
         std::function<void(const AppliedMigration&)> on_applied;
-        // Server notices and "waiting for the lock" (e.g. for --verbose).
+        // Called once when another run holds the lock and this one waits.
+        std::function<void(std::string_view)> on_lock_wait;
+        // Server notices ("table ... does not exist, skipping"), e.g. for --verbose.
         std::function<void(std::string_view)> on_notice;
     };
 
