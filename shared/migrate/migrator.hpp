@@ -84,15 +84,15 @@ private:
 class Migrator {
 public:
     struct Options {
-        std::string database_url;  // postgres:// URL or libpq conninfo
-        std::filesystem::path dir;  // read lazily: version() and force() work without it
+        std::string database_url{};  // postgres:// URL or libpq conninfo
+        std::filesystem::path dir{};  // read lazily: version() and force() work without it
         std::chrono::seconds connect_timeout{5};
         // Called after each migration commits (e.g. to print progress).
-        std::function<void(const AppliedMigration&)> on_applied;
+        std::function<void(const AppliedMigration&)> on_applied{};
         // Called once when another run holds the lock and this one waits.
-        std::function<void(std::string_view)> on_lock_wait;
+        std::function<void(std::string_view)> on_lock_wait{};
         // Server notices ("table ... does not exist, skipping"), e.g. for --verbose.
-        std::function<void(std::string_view)> on_notice;
+        std::function<void(std::string_view)> on_notice{};
     };
 
     // Connects (bounded by connect_timeout). Throws ConnectionError.
