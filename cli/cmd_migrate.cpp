@@ -47,7 +47,7 @@ Target target_of(const Context& context, bool needs_database) {
     } else {
         std::error_code ec;
         const std::filesystem::path installed = k_default_migrations_dir;
-        t.dir = std::filesystem::is_directory(installed, ec) ? installed : "migrations";
+        t.dir = std::filesystem::is_directory(installed, ec) ? installed : "./migrations";
     }
     return t;
 }

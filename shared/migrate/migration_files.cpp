@@ -63,7 +63,9 @@ std::expected<FileName, std::string> parse_file_name(std::string_view file_name)
 std::vector<Migration> load_migrations(const std::filesystem::path& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
-        throw Error(fmt::format("migrations directory {} does not exist", dir.string()),
+        throw Error(fmt::format("migrations directory {} does not exist (set --path or "
+                                "MIGRATIONS_PATH)",
+                                dir.string()),
                     ExitCode::not_found);
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
