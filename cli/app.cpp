@@ -2,10 +2,10 @@
 // the plain GroupSpec tables into a parser and everything else into plain data.
 #include "cli/app.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -59,7 +59,7 @@ std::string one_line(std::string text) {
 }
 
 class Program {
-public:
+  public:
     Program() : m_groups(all_groups()) { build(); }
 
     int run(int argc, char** argv) {
@@ -83,17 +83,19 @@ public:
         }
     }
 
-private:
+  private:
     void build() {
         m_app.name("edgesync");
-        m_app.description("edgesync: EdgeSync administration (migrations, accounts, devices, "
-                          "sessions, state, presence)");
+        m_app.description(
+            "edgesync: EdgeSync administration (migrations, accounts, devices, "
+            "sessions, state, presence)");
         m_app.footer(k_footer);
         m_app.set_version_flag("--version", std::string("edgesync ") + k_version);
         m_app.require_subcommand(1);
-        m_database_url = m_app.add_option("--database-url", "Postgres URL (env DATABASE_URL)")
-                             ->type_name("URL");
-        m_redis_url = m_app.add_option("--redis-url", "Redis URL (env REDIS_URL)")->type_name("URL");
+        m_database_url =
+            m_app.add_option("--database-url", "Postgres URL (env DATABASE_URL)")->type_name("URL");
+        m_redis_url =
+            m_app.add_option("--redis-url", "Redis URL (env REDIS_URL)")->type_name("URL");
         m_app.add_flag("--json", m_json, "Print results as JSON (one document on stdout)");
         m_app.add_flag("-v,--verbose", m_verbose, "Say more on stderr (never secrets)");
         m_timeout = m_app.add_option("--timeout", "Connect timeout in seconds (default 5)")
@@ -136,7 +138,8 @@ private:
                 for (const auto& word : app->remaining()) {
                     if (word.starts_with('-')) continue;
                     if (const auto match = closest_match(word, names))
-                        return fmt::format("unknown command '{}', did you mean '{}'?", word, *match);
+                        return fmt::format("unknown command '{}', did you mean '{}'?", word,
+                                           *match);
                     return fmt::format("unknown command '{}' (see '{} --help')", word, path);
                 }
             return fmt::format("missing command: {} <{}> (see '{} --help')", path,
@@ -177,7 +180,8 @@ private:
         context.verbose = m_verbose > 0;
         context.stdin_is_tty = ::isatty(STDIN_FILENO) == 1;
         if (m_timeout->count() > 0) {
-            const Invocation timeout_arg(context, {{"--timeout", m_timeout->as<std::string>()}}, {});
+            const Invocation timeout_arg(context, {{"--timeout", m_timeout->as<std::string>()}},
+                                         {});
             context.timeout = std::chrono::seconds(*timeout_arg.integer("--timeout", 1, 3600));
         }
         Config::LoadOptions load;

@@ -70,7 +70,9 @@ std::unique_ptr<mg::Migrator> open(const Context& context, const Target& target)
                                    m.name, m.duration.count()));
         };
     options.on_notice = [&context](std::string_view text) { note(context, text); };
-    options.on_lock_wait = [](std::string_view text) { fmt::print(stderr, "edgesync: {}\n", text); };
+    options.on_lock_wait = [](std::string_view text) {
+        fmt::print(stderr, "edgesync: {}\n", text);
+    };
     return std::make_unique<mg::Migrator>(std::move(options));
 }
 
@@ -98,9 +100,9 @@ void confirm_reverts(const Context& context, const Target& target,
     for (const auto& s : steps)
         if (s.direction == mg::Direction::down) names.push_back(s.migration.name);
     if (names.empty()) return;
-    const auto action = fmt::format("revert {} migration{} ({}) on {}", names.size(),
-                                    names.size() == 1 ? "" : "s", fmt::join(names, ", "),
-                                    mg::redact_database_url(target.database_url));
+    const auto action =
+        fmt::format("revert {} migration{} ({}) on {}", names.size(), names.size() == 1 ? "" : "s",
+                    fmt::join(names, ", "), mg::redact_database_url(target.database_url));
     if (!confirm(context, action, yes)) throw Error("aborted: nothing was reverted");
 }
 
@@ -213,46 +215,52 @@ GroupSpec migrate_group() {
             {.name = "up",
              .help = "Apply all pending migrations, or the next N",
              .args = {{.name = "N", .help = "How many to apply"}},
-             .run = [db](const Invocation& inv) {
-                 return migrate_up(inv.context(), db(inv), UpArgs{count_of(inv)});
-             }},
+             .run =
+                 [db](const Invocation& inv) {
+                     return migrate_up(inv.context(), db(inv), UpArgs{count_of(inv)});
+                 }},
             {.name = "down",
              .help = "Revert the last N migrations, or all with --all (asks first)",
              .args = {{.name = "N", .help = "How many to revert"}},
              .options = {{.names = "--all", .help = "Revert every applied migration"}, k_yes},
-             .run = [db](const Invocation& inv) {
-                 return migrate_down(inv.context(), db(inv),
-                                     DownArgs{count_of(inv), inv.flag("all"), inv.flag("yes")});
-             }},
+             .run =
+                 [db](const Invocation& inv) {
+                     return migrate_down(inv.context(), db(inv),
+                                         DownArgs{count_of(inv), inv.flag("all"), inv.flag("yes")});
+                 }},
             {.name = "goto",
              .help = "Migrate up or down to version V (asks before reverting)",
              .args = {{.name = "V", .help = "Target version", .required = true}},
              .options = {k_yes},
-             .run = [db](const Invocation& inv) {
-                 return migrate_goto(inv.context(), db(inv),
-                                     GotoArgs{*inv.integer("V", 0, k_max), inv.flag("yes")});
-             }},
+             .run =
+                 [db](const Invocation& inv) {
+                     return migrate_goto(inv.context(), db(inv),
+                                         GotoArgs{*inv.integer("V", 0, k_max), inv.flag("yes")});
+                 }},
             {.name = "version",
              .help = "Print the database's version (and whether it is dirty)",
-             .run = [db](const Invocation& inv) { return migrate_version(inv.context(), db(inv)); }},
+             .run =
+                 [db](const Invocation& inv) { return migrate_version(inv.context(), db(inv)); }},
             {.name = "force",
              .help = "Set the version (-1: none) and clear dirty, running nothing",
              .args = {{.name = "V", .help = "Version to record, or -1", .required = true}},
-             .run = [db](const Invocation& inv) {
-                 const auto v = *inv.integer("V", -1, k_max);
-                 return migrate_force(inv.context(), db(inv),
-                                      v < 0 ? std::nullopt : std::optional(v));
-             }},
+             .run =
+                 [db](const Invocation& inv) {
+                     const auto v = *inv.integer("V", -1, k_max);
+                     return migrate_force(inv.context(), db(inv),
+                                          v < 0 ? std::nullopt : std::optional(v));
+                 }},
             {.name = "status",
              .help = "List migrations as applied or pending, and the database's version",
              .run = [db](const Invocation& inv) { return migrate_status(inv.context(), db(inv)); }},
             {.name = "create",
              .help = "Write the next-numbered empty NAME.up.sql / NAME.down.sql pair",
              .args = {{.name = "NAME", .help = "Letters, digits, '_' or '-'", .required = true}},
-             .run = [](const Invocation& inv) {
-                 return migrate_create(inv.context(), target_of(inv.context(), false),
-                                       *inv.value("NAME"));
-             }},
+             .run =
+                 [](const Invocation& inv) {
+                     return migrate_create(inv.context(), target_of(inv.context(), false),
+                                           *inv.value("NAME"));
+                 }},
         }};
 }
 

@@ -32,7 +32,8 @@ std::string option_key(std::string_view names) {
     std::size_t start = 0;
     while (start <= names.size()) {
         const auto comma = names.find(',', start);
-        auto name = names.substr(start, comma == std::string_view::npos ? names.npos : comma - start);
+        auto name =
+            names.substr(start, comma == std::string_view::npos ? names.npos : comma - start);
         const auto dashes = name.find_first_not_of('-');
         const bool is_long = dashes == 2;
         name.remove_prefix(dashes == std::string_view::npos ? name.size() : dashes);

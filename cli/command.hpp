@@ -21,7 +21,7 @@ namespace edgesync::cli {
 
 // A wrong command line: exit code 2.
 class UsageError : public Error {
-public:
+  public:
     explicit UsageError(const std::string& what) : Error(what, ExitCode::usage) {}
 };
 
@@ -34,7 +34,7 @@ struct Context {
     bool stdin_is_tty = false;
 };
 
-struct ArgSpec {  // a positional argument
+struct ArgSpec {         // a positional argument
     std::string name{};  // e.g. "N"; also the key in Invocation
     std::string help{};
     bool required = false;
@@ -70,7 +70,7 @@ struct GroupSpec {
 // One parsed command line: the context plus the values of the chosen
 // command's arguments and of its (and its group's) options.
 class Invocation {
-public:
+  public:
     Invocation(const Context& context, std::map<std::string, std::string, std::less<>> values,
                std::set<std::string, std::less<>> flags)
         : m_context(context), m_values(std::move(values)), m_flags(std::move(flags)) {}
@@ -82,7 +82,7 @@ public:
     [[nodiscard]] std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
                                                       std::int64_t max) const;
 
-private:
+  private:
     const Context& m_context;
     std::map<std::string, std::string, std::less<>> m_values;
     std::set<std::string, std::less<>> m_flags;

@@ -14,8 +14,7 @@ namespace edgesync::migrate {
 
 // The URL with a bounded connect (libpq `connect_timeout`, whole seconds,
 // at least 1; libpq itself waits at least 2) and `application_name`.
-[[nodiscard]] std::string with_connect_timeout(std::string_view url,
-                                               std::chrono::seconds timeout);
+[[nodiscard]] std::string with_connect_timeout(std::string_view url, std::chrono::seconds timeout);
 
 // Safe to print: redact_url() plus any `password=` query parameter masked.
 [[nodiscard]] std::string redact_database_url(std::string_view url);

@@ -53,7 +53,8 @@ std::expected<FileName, std::string> parse_file_name(std::string_view file_name)
     if (digits.size() == rest.size() || rest[digits.size()] != '_')
         return std::unexpected("expected '_' after the version number");
     if (digits.size() + 1 == rest.size()) return std::unexpected("the title after '_' is empty");
-    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out.version);
+    const auto [ptr, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), out.version);
     if (ec != std::errc{} || ptr != digits.data() + digits.size())
         return std::unexpected("the version number is too large");
     out.name = std::string(rest);
@@ -119,10 +120,9 @@ std::string read_sql(const std::filesystem::path& file) {
 }
 
 CreatedMigration create_migration(const std::filesystem::path& dir, std::string_view title) {
-    const bool valid_title =
-        !title.empty() && std::all_of(title.begin(), title.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-        });
+    const bool valid_title = !title.empty() && std::all_of(title.begin(), title.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    });
     if (!valid_title)
         throw Error(fmt::format("migration name '{}' must be letters, digits, '_' or '-'", title),
                     ExitCode::usage);

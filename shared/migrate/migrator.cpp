@@ -50,7 +50,7 @@ std::string version_text(std::optional<std::int64_t> v) { return v ? std::to_str
 // Routes server notices (e.g. "table does not exist, skipping") to a
 // callback instead of libpqxx's default, stderr.
 class NoticeForwarder final : public pqxx::errorhandler {
-public:
+  public:
     NoticeForwarder(pqxx::connection_base& conn, std::function<void(std::string_view)> sink)
         : pqxx::errorhandler(conn), m_sink(std::move(sink)) {}
     ~NoticeForwarder() override = default;
@@ -64,7 +64,7 @@ public:
         return false;
     }
 
-private:
+  private:
     std::function<void(std::string_view)> m_sink;
 };
 
@@ -98,9 +98,10 @@ struct Migrator::Impl {
                                               redact_database_url(options.database_url),
                                               first_line(e.what())));
         } catch (const pqxx::in_doubt_error& e) {
-            throw ConnectionError(fmt::format("lost the connection during a commit ({}): check "
-                                              "`edgesync migrate version`",
-                                              first_line(e.what())));
+            throw ConnectionError(
+                fmt::format("lost the connection during a commit ({}): check "
+                            "`edgesync migrate version`",
+                            first_line(e.what())));
         } catch (const pqxx::failure& e) {
             throw StorageError(fmt::format("migrate: {}", parse_pg_message(e.what()).text));
         }
@@ -120,7 +121,8 @@ struct Migrator::Impl {
     // error marks the database dirty (in a transaction of its own) and throws
     // MigrationFailed.
     AppliedMigration apply(const Step& step, const SchemaVersion& before) {
-        const auto& file = step.direction == Direction::up ? step.migration.up : *step.migration.down;
+        const auto& file =
+            step.direction == Direction::up ? step.migration.up : *step.migration.down;
         const auto sql = read_sql(file);
         const auto start = std::chrono::steady_clock::now();
         try {
@@ -139,10 +141,9 @@ struct Migrator::Impl {
             throw MigrationFailed(file.filename().string(), msg.text, msg.line, dirty,
                                   before.version);
         }
-        return AppliedMigration{
-            step.migration.version, step.migration.name, step.direction,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start)};
+        return AppliedMigration{step.migration.version, step.migration.name, step.direction,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start)};
     }
 
     template <class Planner>
@@ -214,9 +215,8 @@ std::vector<Step> Migrator::plan_goto(std::int64_t target) {
 }
 
 RunResult Migrator::up(std::optional<std::size_t> limit) {
-    return m_impl->run([&](const auto& files, const SchemaVersion& v) {
-        return plan_up(files, v, limit);
-    });
+    return m_impl->run(
+        [&](const auto& files, const SchemaVersion& v) { return plan_up(files, v, limit); });
 }
 
 RunResult Migrator::down(std::optional<std::size_t> limit) {
@@ -233,9 +233,9 @@ RunResult Migrator::goto_version(std::int64_t target) {
 
 SchemaVersion Migrator::force(std::optional<std::int64_t> version) {
     if (version && *version < 0)
-        throw Error(fmt::format("cannot force version {}: versions are >= 0 (-1 means none)",
-                                *version),
-                    ExitCode::usage);
+        throw Error(
+            fmt::format("cannot force version {}: versions are >= 0 (-1 means none)", *version),
+            ExitCode::usage);
     return m_impl->guarded([&] {
         detail::AdvisoryLock lock(*m_impl->conn, detail::lock_key(*m_impl->conn),
                                   m_impl->options.on_lock_wait);

@@ -58,14 +58,14 @@ struct Status {
 // refuses until `force`. The message names the file, Postgres's message and
 // the line, and says which version to force. Exit code: conflict (4).
 class MigrationFailed : public Error {
-public:
+  public:
     MigrationFailed(std::string file, std::string pg_message, std::optional<int> line,
                     SchemaVersion dirty, std::optional<std::int64_t> force_to);
     [[nodiscard]] const std::string& file() const noexcept { return m_file; }
     [[nodiscard]] const std::string& pg_message() const noexcept { return m_pg_message; }
     [[nodiscard]] const SchemaVersion& dirty_version() const noexcept { return m_dirty; }
 
-private:
+  private:
     std::string m_file;
     std::string m_pg_message;
     SchemaVersion m_dirty;
@@ -82,9 +82,9 @@ private:
 // load_migrations) and the planners (see plan.hpp); MigrationFailed;
 // StorageError for any other database failure.
 class Migrator {
-public:
+  public:
     struct Options {
-        std::string database_url{};  // postgres:// URL or libpq conninfo
+        std::string database_url{};   // postgres:// URL or libpq conninfo
         std::filesystem::path dir{};  // read lazily: version() and force() work without it
         std::chrono::seconds connect_timeout{5};
         // Called after each migration commits (e.g. to print progress).
@@ -121,7 +121,7 @@ public:
     // accepted, as golang-migrate does. Returns the new state.
     SchemaVersion force(std::optional<std::int64_t> version);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;  // never null
 };

@@ -36,8 +36,7 @@ std::vector<Step> down_steps(const Files& files, std::size_t from, std::size_t t
     std::vector<Step> steps;
     for (std::size_t i = from; i > to; --i) {
         const auto& m = files[i - 1];
-        if (!m.down)
-            throw Error(fmt::format("cannot revert {}: it has no .down.sql file", m.name));
+        if (!m.down) throw Error(fmt::format("cannot revert {}: it has no .down.sql file", m.name));
         const auto target = i >= 2 ? std::optional(files[i - 2].version) : std::nullopt;
         steps.push_back(Step{m, Direction::down, target});
     }
@@ -71,8 +70,7 @@ std::vector<Step> plan_down(const Files& files, const SchemaVersion& current,
     return down_steps(files, applied, applied - std::min(applied, limit.value_or(applied)));
 }
 
-std::vector<Step> plan_goto(const Files& files, const SchemaVersion& current,
-                            std::int64_t target) {
+std::vector<Step> plan_goto(const Files& files, const SchemaVersion& current, std::int64_t target) {
     const auto it = std::find_if(files.begin(), files.end(),
                                  [&](const Migration& m) { return m.version == target; });
     if (it == files.end())

@@ -38,7 +38,7 @@ struct Step {
 // The database is dirty: a migration failed part way. Nothing runs until an
 // operator repairs the schema and calls force.
 class DirtyDatabase : public Error {
-public:
+  public:
     explicit DirtyDatabase(const SchemaVersion& v);
 };
 

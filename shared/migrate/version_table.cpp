@@ -28,8 +28,9 @@ SchemaVersion read_version(pqxx::transaction_base& tx) {
 
 void ensure_version_table(pqxx::transaction_base& tx) {
     if (table_exists(tx)) return;
-    tx.exec0("CREATE TABLE IF NOT EXISTS schema_migrations "
-             "(version bigint not null primary key, dirty boolean not null)");
+    tx.exec0(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version bigint not null primary key, dirty boolean not null)");
 }
 
 void write_version(pqxx::transaction_base& tx, std::optional<std::int64_t> version, bool dirty) {
@@ -51,8 +52,8 @@ AdvisoryLock::AdvisoryLock(pqxx::connection_base& conn, std::int64_t key,
     pqxx::nontransaction tx(m_conn);
     if (tx.exec_params1("SELECT pg_try_advisory_lock($1)", m_key)[0].as<bool>()) return;
     if (on_wait)
-        on_wait(fmt::format("waiting for another migration run to finish (advisory lock {})",
-                            m_key));
+        on_wait(
+            fmt::format("waiting for another migration run to finish (advisory lock {})", m_key));
     tx.exec_params("SELECT pg_advisory_lock($1)", m_key);
 }
 

@@ -33,14 +33,14 @@ void write_version(pqxx::transaction_base& tx, std::optional<std::int64_t> versi
 // calling on_wait once first. The connection must outlive the lock and have
 // no open transaction when either end runs.
 class AdvisoryLock {
-public:
+  public:
     AdvisoryLock(pqxx::connection_base& conn, std::int64_t key,
                  const std::function<void(std::string_view)>& on_wait);
     ~AdvisoryLock();
     AdvisoryLock(const AdvisoryLock&) = delete;
     AdvisoryLock& operator=(const AdvisoryLock&) = delete;
 
-private:
+  private:
     pqxx::connection_base& m_conn;
     std::int64_t m_key;
 };

@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include <fstream>
 
@@ -21,7 +21,7 @@ namespace {
 using nlohmann::json;
 
 class CliMigrate : public ::testing::Test {
-protected:
+  protected:
     // Runs edgesync in a scratch working directory (so no stray .env is read)
     // with DATABASE_URL pointing at this test's database.
     ProcessResult run(std::vector<std::string> args, ProcessOptions options = {}) const {
@@ -74,8 +74,8 @@ TEST_F(CliMigrate, UpPrintsEachAppliedMigrationWithItsDuration) {
 }
 
 TEST_F(CliMigrate, JsonOutputHasAStableShapePerCommand) {
-    const auto up = json::parse(run_ok({"--json", "migrate", "up", "1", "--path",
-                                        migrations_dir().string()}).out);
+    const auto up = json::parse(
+        run_ok({"--json", "migrate", "up", "1", "--path", migrations_dir().string()}).out);
     EXPECT_EQ(up["version"], 1);
     EXPECT_EQ(up["dirty"], false);
     ASSERT_EQ(up["applied"].size(), 1U);
@@ -250,7 +250,8 @@ TEST_F(CliMigrate, PasswordsNeverAppearInOutputEvenVerbose) {
     std::string all;
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"-v", "--database-url", url, "migrate", "up", "--path", migrations_dir().string()},
-             {"-v", "--database-url", url, "migrate", "status", "--path", migrations_dir().string()},
+             {"-v", "--database-url", url, "migrate", "status", "--path",
+              migrations_dir().string()},
              {"-v", "--database-url", url, "migrate", "down", "--all", "--path",
               migrations_dir().string()},
              {"-v", "--json", "--database-url", url + "?password=Sup3rSecret", "migrate", "goto",
@@ -291,7 +292,7 @@ TEST_F(CliMigrate, SettingsComeFromFlagsThenEnvironmentThenDotEnv) {
 
 TEST_F(CliMigrate, TwoConcurrentUpsBothSucceedAndApplyOnce) {
     ProcessOptions options;
-    options.args = {EDGESYNC_CLI_BINARY, "--json", "migrate", "up", "--path",
+    options.args = {EDGESYNC_CLI_BINARY,      "--json", "migrate", "up", "--path",
                     migrations_dir().string()};
     options.env["DATABASE_URL"] = m_db.url();
     options.cwd = m_cwd.path();

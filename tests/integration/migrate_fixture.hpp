@@ -22,7 +22,7 @@
 namespace edgesync::test {
 
 class MigrateTest : public ::testing::Test {
-protected:
+  protected:
     [[nodiscard]] std::unique_ptr<migrate::Migrator> migrator(
         const std::filesystem::path& dir, migrate::Migrator::Options extra = {}) const {
         extra.database_url = m_db.url();

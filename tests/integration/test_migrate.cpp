@@ -13,8 +13,8 @@ using MigrateOps = MigrateTest;
 TEST_F(MigrateOps, UpAppliesEveryFileInOrderAndRecordsTheLastVersion) {
     std::vector<std::string> reported;
     auto m = migrator(migrations_dir(), {.on_applied = [&](const migrate::AppliedMigration& a) {
-                                             reported.push_back(a.name);
-                                         }});
+                          reported.push_back(a.name);
+                      }});
     const auto result = m->up();
     ASSERT_EQ(result.applied.size(), 2U);
     EXPECT_EQ(result.applied[0].name, "000001_init");
@@ -134,9 +134,8 @@ TEST_F(MigrateOps, CreatedEmptyAndCommentOnlyFilesApply) {
 TEST_F(MigrateOps, ServerNoticesGoToTheCallbackNotStderr) {
     m_dir.write("1_quiet.up.sql", "DROP TABLE IF EXISTS not_here;");
     std::vector<std::string> notices;
-    auto m = migrator(m_dir.path(), {.on_notice = [&](std::string_view n) {
-                                         notices.emplace_back(n);
-                                     }});
+    auto m =
+        migrator(m_dir.path(), {.on_notice = [&](std::string_view n) { notices.emplace_back(n); }});
     (void)m->up();
     ASSERT_FALSE(notices.empty());
     EXPECT_NE(notices.front().find("does not exist, skipping"), std::string::npos)

@@ -13,7 +13,7 @@ namespace edgesync::test {
 namespace {
 
 class MigrateConcurrently : public MigrateTest {
-protected:
+  protected:
     void SetUp() override {
         // Each file logs its own application; the sleep widens the window in
         // which the second run would collide without the lock.
@@ -21,9 +21,11 @@ protected:
                     "CREATE TABLE apply_log (version int NOT NULL);\n"
                     "INSERT INTO apply_log VALUES (1);\nSELECT pg_sleep(0.3);\n");
         m_dir.write("000001_log.down.sql", "DROP TABLE apply_log;");
-        m_dir.write("000002_two.up.sql", "INSERT INTO apply_log VALUES (2);\nCREATE TABLE two (id int);");
+        m_dir.write("000002_two.up.sql",
+                    "INSERT INTO apply_log VALUES (2);\nCREATE TABLE two (id int);");
         m_dir.write("000002_two.down.sql", "DROP TABLE two;");
-        m_dir.write("000003_three.up.sql", "INSERT INTO apply_log VALUES (3);\nCREATE TABLE three (id int);");
+        m_dir.write("000003_three.up.sql",
+                    "INSERT INTO apply_log VALUES (3);\nCREATE TABLE three (id int);");
         m_dir.write("000003_three.down.sql", "DROP TABLE three;");
     }
 

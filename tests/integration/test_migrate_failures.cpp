@@ -15,7 +15,7 @@ using MigrateFailure = MigrateTest;
 using MigrateCompat = MigrateTest;
 
 class MigrateFailureWithBadFile : public MigrateTest {
-protected:
+  protected:
     void SetUp() override {
         m_dir.write("000001_ok.up.sql", "CREATE TABLE ok_table (id int);");
         m_dir.write("000001_ok.down.sql", "DROP TABLE ok_table;");
@@ -43,8 +43,8 @@ TEST_F(MigrateFailureWithBadFile, FailureCarriesFileAndPostgresMessageAndMarksDi
         EXPECT_EQ(e.dirty_version(), (SchemaVersion{2, true}));
     }
     EXPECT_EQ(version_rows(), (std::vector<std::string>{"2:t"}));
-    EXPECT_TRUE(relation_exists("ok_table"));     // 000001 committed
-    EXPECT_FALSE(relation_exists("half_done"));   // 000002 rolled back as a whole
+    EXPECT_TRUE(relation_exists("ok_table"));    // 000001 committed
+    EXPECT_FALSE(relation_exists("half_done"));  // 000002 rolled back as a whole
 }
 
 TEST_F(MigrateFailureWithBadFile, LaterRunsRefuseUntilForceThenGoOn) {
@@ -95,8 +95,9 @@ TEST_F(MigrateCompat, ADatabaseLeftByGolangMigrateIsPickedUpAsIs) {
         // What `migrate -path migrations -database ... up 1` leaves behind.
         pqxx::connection c(m_db.url());
         pqxx::work tx(c);
-        tx.exec("CREATE TABLE schema_migrations (version bigint not null primary key, "
-                "dirty boolean not null)");
+        tx.exec(
+            "CREATE TABLE schema_migrations (version bigint not null primary key, "
+            "dirty boolean not null)");
         std::ifstream in(migrations_dir() / "000001_init.up.sql");
         std::stringstream sql;
         sql << in.rdbuf();
@@ -116,8 +117,9 @@ TEST_F(MigrateCompat, ADirtyGolangMigrateDatabaseIsRefused) {
     {
         pqxx::connection c(m_db.url());
         pqxx::work tx(c);
-        tx.exec("CREATE TABLE schema_migrations (version bigint not null primary key, "
-                "dirty boolean not null)");
+        tx.exec(
+            "CREATE TABLE schema_migrations (version bigint not null primary key, "
+            "dirty boolean not null)");
         tx.exec("INSERT INTO schema_migrations VALUES (-1, true)");  // a failed first down
         tx.commit();
     }
@@ -134,7 +136,8 @@ TEST_F(MigrateCompat, WaitsForTheLockGolangMigrateWouldHold) {
         tx.exec_params("SELECT pg_advisory_lock($1)", key);
     }
     std::promise<void> waiting;
-    auto m = migrator(migrations_dir(), {.on_lock_wait = [&](std::string_view) { waiting.set_value(); }});
+    auto m = migrator(migrations_dir(),
+                      {.on_lock_wait = [&](std::string_view) { waiting.set_value(); }});
     auto run = std::async(std::launch::async, [&] { return m->up(); });
     const auto waited = waiting.get_future().wait_for(std::chrono::seconds(60));
     const bool ran_while_locked = relation_exists("accounts");

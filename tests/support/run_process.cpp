@@ -61,7 +61,7 @@ struct SpawnSetup {
 }  // namespace
 
 std::string describe(const ProcessResult& r) {
-    std::string status = r.timed_out ? "timed out"
+    std::string status = r.timed_out     ? "timed out"
                          : r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
                                          : "exit " + std::to_string(r.exit_code);
     return status + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
@@ -149,9 +149,12 @@ ProcessResult Process::wait() {
             ::kill(m_pid, SIGKILL);
         }
         pollfd fds[3] = {{m_stdout, POLLIN, 0}, {m_stderr, POLLIN, 0}, {m_stdin, 0, 0}};
-        if (m_stdin >= 0) fds[2].events = static_cast<short>((written < m_stdin_data.size() ? POLLOUT : 0) | (m_tty ? POLLIN : 0));
+        if (m_stdin >= 0)
+            fds[2].events = static_cast<short>((written < m_stdin_data.size() ? POLLOUT : 0) |
+                                               (m_tty ? POLLIN : 0));
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - now);
-        const int wait_ms = result.timed_out ? 100 : static_cast<int>(std::max<long>(1, left.count()));
+        const int wait_ms =
+            result.timed_out ? 100 : static_cast<int>(std::max<long>(1, left.count()));
         if (::poll(fds, 3, wait_ms) < 0 && errno != EINTR) fail("poll");
         for (int i = 0; i < 2; ++i) {
             int& fd = i == 0 ? m_stdout : m_stderr;
@@ -163,8 +166,8 @@ ProcessResult Process::wait() {
                 close_fd(fd);
         }
         if (m_stdin >= 0 && (fds[2].revents & POLLOUT) != 0) {
-            const auto n = ::write(m_stdin, m_stdin_data.data() + written,
-                                   m_stdin_data.size() - written);
+            const auto n =
+                ::write(m_stdin, m_stdin_data.data() + written, m_stdin_data.size() - written);
             if (n > 0) written += static_cast<std::size_t>(n);
             if ((n < 0 && errno != EAGAIN) || (!m_tty && written == m_stdin_data.size()))
                 close_fd(m_stdin);
@@ -185,8 +188,8 @@ ProcessResult Process::wait() {
 
 ProcessResult run_process(const ProcessOptions& options) { return Process(options).wait(); }
 
-std::optional<std::filesystem::path> find_program(const std::string& name,
-                                                  const std::vector<std::filesystem::path>& extra_dirs) {
+std::optional<std::filesystem::path> find_program(
+    const std::string& name, const std::vector<std::filesystem::path>& extra_dirs) {
     std::vector<std::filesystem::path> dirs = extra_dirs;
     if (const char* path = std::getenv("PATH")) {
         std::string p(path);

@@ -16,7 +16,7 @@
 namespace edgesync::test {
 
 struct ProcessOptions {
-    std::vector<std::string> args;  // args[0]: a path, or a name looked up in PATH
+    std::vector<std::string> args;           // args[0]: a path, or a name looked up in PATH
     std::map<std::string, std::string> env;  // set in the child, over the inherited environment
     std::vector<std::string> unset_env;      // removed from the child's environment
     bool inherit_env = true;
@@ -44,7 +44,7 @@ struct ProcessResult {
 // Process exists (so a child exiting early cannot kill it); children get the
 // default disposition back.
 class Process {
-public:
+  public:
     explicit Process(const ProcessOptions& options);  // throws std::runtime_error
     ~Process();
     Process(const Process&) = delete;
@@ -54,9 +54,9 @@ public:
     // Feeds stdin, drains stdout/stderr until the child exits or the timeout.
     [[nodiscard]] ProcessResult wait();
 
-private:
-    pid_t m_pid = -1;          // -1 once reaped
-    int m_stdin = -1;          // our end of the child's stdin (pipe or pty master)
+  private:
+    pid_t m_pid = -1;  // -1 once reaped
+    int m_stdin = -1;  // our end of the child's stdin (pipe or pty master)
     int m_stdout = -1;
     int m_stderr = -1;
     bool m_tty = false;

@@ -9,7 +9,8 @@
 namespace edgesync::test {
 
 TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "edgesync-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "edgesync-test-XXXXXX").string();
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
     if (::mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

@@ -10,7 +10,7 @@ namespace edgesync::test {
 // it on destruction. For migration folders, working directories of spawned
 // binaries and the like.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -18,9 +18,10 @@ public:
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return m_path; }
     // Writes `content` to path()/relative (creating parent folders); returns the full path.
-    std::filesystem::path write(const std::filesystem::path& relative, std::string_view content) const;
+    std::filesystem::path write(const std::filesystem::path& relative,
+                                std::string_view content) const;
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 

@@ -43,11 +43,11 @@ TEST(MigrationFileName, ParsesVersionNameAndDirection) {
 }
 
 TEST(MigrationFileName, RejectsNamesOutsideTheFormat) {
-    EXPECT_FALSE(parse_file_name("init.up.sql"));             // no version
-    EXPECT_FALSE(parse_file_name("0001init.up.sql"));         // no '_'
-    EXPECT_FALSE(parse_file_name("0001_.up.sql"));            // empty title
-    EXPECT_FALSE(parse_file_name("0001_init.sql"));           // no direction
-    EXPECT_FALSE(parse_file_name("0001_init.sideways.sql"));  // bad direction
+    EXPECT_FALSE(parse_file_name("init.up.sql"));                    // no version
+    EXPECT_FALSE(parse_file_name("0001init.up.sql"));                // no '_'
+    EXPECT_FALSE(parse_file_name("0001_.up.sql"));                   // empty title
+    EXPECT_FALSE(parse_file_name("0001_init.sql"));                  // no direction
+    EXPECT_FALSE(parse_file_name("0001_init.sideways.sql"));         // bad direction
     EXPECT_FALSE(parse_file_name("99999999999999999999_x.up.sql"));  // overflows bigint
 }
 
@@ -147,8 +147,9 @@ TEST(ConnInfo, RedactsPasswordsInUserInfoQueryAndConninfo) {
               "postgresql://u:***@h/db?password=***&x=1");
     EXPECT_EQ(redact_database_url("host=h password=s3cret dbname=d"),
               "host=h password=*** dbname=d");
-    EXPECT_EQ(scrub_secrets("failed for s3cret and other", "postgresql://u:s3cret@h/db?password=other"),
-              "failed for *** and ***");
+    EXPECT_EQ(
+        scrub_secrets("failed for s3cret and other", "postgresql://u:s3cret@h/db?password=other"),
+        "failed for *** and ***");
 }
 
 }  // namespace

@@ -61,7 +61,9 @@ TEST(PlanDown, RefusesUpFrontWhenAFileToRevertHasNoDown) {
     auto all = files({1, 2});
     all[0].down.reset();
     EXPECT_EQ(versions(plan_down(all, SchemaVersion{2, false}, 1)), (std::vector<std::int64_t>{2}));
-    EXPECT_EQ(code_of([&] { (void)plan_down(all, SchemaVersion{2, false}, std::nullopt); }),
+    EXPECT_EQ(code_of([&] {
+                  (void)plan_down(all, SchemaVersion{2, false}, std::nullopt);
+              }),
               ExitCode::failure);
 }
 
@@ -86,7 +88,9 @@ TEST(Plan, EveryPlannerRefusesADirtyDatabase) {
 
 TEST(Plan, AVersionWithoutAFileIsAConflict) {
     const auto all = files({1, 2});
-    EXPECT_EQ(code_of([&] { (void)plan_up(all, SchemaVersion{9, false}, std::nullopt); }),
+    EXPECT_EQ(code_of([&] {
+                  (void)plan_up(all, SchemaVersion{9, false}, std::nullopt);
+              }),
               ExitCode::conflict);
 }
 
