@@ -85,7 +85,8 @@ MigrationFailed::MigrationFailed(std::string file, std::string pg_message, std::
 struct Migrator::Impl {
     Options options;
     std::unique_ptr<pqxx::connection> conn;
-    std::unique_ptr<NoticeForwarder> notices;  // declared after conn: destroyed before it
+    std::unique_ptr<NoticeForwarder> notices;   // declared after conn: destroyed before it
+    std::optional<detail::VersionTable> table;  // set once connected
     std::optional<std::vector<Migration>> files;
 
     // Runs f, turning libpqxx's exceptions into EdgeSync's.
@@ -109,7 +110,7 @@ struct Migrator::Impl {
 
     SchemaVersion read_version() {
         pqxx::read_transaction tx(*conn);
-        return detail::read_version(tx);
+        return table->read(tx);
     }
 
     const std::vector<Migration>& migrations() {
@@ -128,14 +129,14 @@ struct Migrator::Impl {
         try {
             pqxx::work tx(*conn, "migrate");
             tx.exec(sql);
-            detail::write_version(tx, step.target, false);
+            table->write(tx, step.target, false);
             tx.commit();
         } catch (const pqxx::sql_error& e) {
             const auto msg = parse_pg_message(e.what());
             const SchemaVersion dirty{step.target, true};
             {
                 pqxx::work mark(*conn, "mark_dirty");
-                detail::write_version(mark, dirty.version, true);
+                table->write(mark, dirty.version, true);
                 mark.commit();
             }
             throw MigrationFailed(file.filename().string(), msg.text, msg.line, dirty,
@@ -150,10 +151,10 @@ struct Migrator::Impl {
     RunResult run(Planner&& plan) {
         return guarded([&] {
             const auto& all = migrations();
-            detail::AdvisoryLock lock(*conn, detail::lock_key(*conn), options.on_lock_wait);
+            detail::AdvisoryLock lock(*conn, table->lock_key(), options.on_lock_wait);
             {
                 pqxx::work tx(*conn, "ensure_table");
-                detail::ensure_version_table(tx);
+                table->ensure(tx);
                 tx.commit();
             }
             RunResult result;
@@ -181,6 +182,7 @@ Migrator::Migrator(Options options) : m_impl(std::make_unique<Impl>()) {
                                           scrub_secrets(first_line(e.what()), url)));
     }
     m_impl->notices = std::make_unique<NoticeForwarder>(*m_impl->conn, m_impl->options.on_notice);
+    m_impl->guarded([&] { m_impl->table.emplace(*m_impl->conn); });
 }
 
 Migrator::~Migrator() = default;
@@ -237,11 +239,11 @@ SchemaVersion Migrator::force(std::optional<std::int64_t> version) {
             fmt::format("cannot force version {}: versions are >= 0 (-1 means none)", *version),
             ExitCode::usage);
     return m_impl->guarded([&] {
-        detail::AdvisoryLock lock(*m_impl->conn, detail::lock_key(*m_impl->conn),
+        detail::AdvisoryLock lock(*m_impl->conn, m_impl->table->lock_key(),
                                   m_impl->options.on_lock_wait);
         pqxx::work tx(*m_impl->conn, "force");
-        detail::ensure_version_table(tx);
-        detail::write_version(tx, version, false);
+        m_impl->table->ensure(tx);
+        m_impl->table->write(tx, version, false);
         tx.commit();
         return SchemaVersion{version, false};
     });

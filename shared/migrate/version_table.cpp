@@ -8,16 +8,21 @@ namespace edgesync::migrate::detail {
 namespace {
 
 constexpr std::int64_t k_nil_version = -1;  // golang-migrate's database.NilVersion
-
-bool table_exists(pqxx::transaction_base& tx) {
-    return tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0].as<bool>();
-}
+constexpr const char* k_table = "schema_migrations";
 
 }  // namespace
 
-SchemaVersion read_version(pqxx::transaction_base& tx) {
-    if (!table_exists(tx)) return {};
-    const auto r = tx.exec("SELECT version, dirty FROM schema_migrations LIMIT 1");
+VersionTable::VersionTable(pqxx::connection_base& conn) {
+    pqxx::nontransaction tx(conn);
+    const auto row = tx.exec1("SELECT current_database(), coalesce(current_schema(), 'public')");
+    const auto schema = row[1].as<std::string>();
+    m_name = tx.quote_name(schema) + "." + tx.quote_name(k_table);
+    m_lock_key = golang_migrate_lock_key(row[0].as<std::string>(), schema, k_table);
+}
+
+SchemaVersion VersionTable::read(pqxx::transaction_base& tx) const {
+    if (tx.exec_params1("SELECT to_regclass($1) IS NULL", m_name)[0].as<bool>()) return {};
+    const auto r = tx.exec("SELECT version, dirty FROM " + m_name + " LIMIT 1");
     if (r.empty()) return {};
     SchemaVersion v;
     const auto version = r[0][0].as<std::int64_t>();
@@ -26,24 +31,17 @@ SchemaVersion read_version(pqxx::transaction_base& tx) {
     return v;
 }
 
-void ensure_version_table(pqxx::transaction_base& tx) {
-    if (table_exists(tx)) return;
-    tx.exec0(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version bigint not null primary key, dirty boolean not null)");
+void VersionTable::ensure(pqxx::transaction_base& tx) const {
+    tx.exec0("CREATE TABLE IF NOT EXISTS " + m_name +
+             " (version bigint not null primary key, dirty boolean not null)");
 }
 
-void write_version(pqxx::transaction_base& tx, std::optional<std::int64_t> version, bool dirty) {
-    tx.exec0("DELETE FROM schema_migrations");
+void VersionTable::write(pqxx::transaction_base& tx, std::optional<std::int64_t> version,
+                         bool dirty) const {
+    tx.exec0("DELETE FROM " + m_name);
     if (version || dirty)
-        tx.exec_params0("INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)",
+        tx.exec_params0("INSERT INTO " + m_name + " (version, dirty) VALUES ($1, $2)",
                         version.value_or(k_nil_version), dirty);
-}
-
-std::int64_t lock_key(pqxx::connection_base& conn) {
-    pqxx::nontransaction tx(conn);
-    const auto row = tx.exec1("SELECT current_database(), coalesce(current_schema(), '')");
-    return golang_migrate_lock_key(row[0].as<std::string>(), row[1].as<std::string>());
 }
 
 AdvisoryLock::AdvisoryLock(pqxx::connection_base& conn, std::int64_t key,

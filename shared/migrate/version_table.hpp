@@ -8,25 +8,39 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "shared/migrate/plan.hpp"
 
 namespace edgesync::migrate::detail {
 
-// The single row of schema_migrations; none (clean) when the table or the row
-// is missing; version -1 reads as none.
-[[nodiscard]] SchemaVersion read_version(pqxx::transaction_base& tx);
+// golang-migrate's schema_migrations table in the schema that is current when
+// the session starts (golang-migrate's choice too), always named with its
+// schema so that a migration changing search_path cannot redirect it.
+class VersionTable {
+  public:
+    // Reads current_database() and current_schema() (public when none).
+    explicit VersionTable(pqxx::connection_base& conn);
 
-// CREATE TABLE schema_migrations exactly as golang-migrate does, if missing.
-void ensure_version_table(pqxx::transaction_base& tx);
+    // golang-migrate's advisory lock key for this database and schema.
+    [[nodiscard]] std::int64_t lock_key() const noexcept { return m_lock_key; }
 
-// Replaces the row, like golang-migrate's SetVersion: no row for a clean
-// "none", (-1, true) for a dirty "none".
-void write_version(pqxx::transaction_base& tx, std::optional<std::int64_t> version, bool dirty);
+    // The single row; none (clean) when the table or the row is missing;
+    // version -1 reads as none.
+    [[nodiscard]] SchemaVersion read(pqxx::transaction_base& tx) const;
 
-// golang-migrate's lock key for this connection's database and schema.
-[[nodiscard]] std::int64_t lock_key(pqxx::connection_base& conn);
+    // CREATE TABLE exactly as golang-migrate does, if missing.
+    void ensure(pqxx::transaction_base& tx) const;
+
+    // Replaces the row, like golang-migrate's SetVersion: no row for a clean
+    // "none", (-1, true) for a dirty "none".
+    void write(pqxx::transaction_base& tx, std::optional<std::int64_t> version, bool dirty) const;
+
+  private:
+    std::string m_name;  // quoted "schema"."schema_migrations"
+    std::int64_t m_lock_key = 0;
+};
 
 // A session-level pg_advisory_lock, held from construction to destruction.
 // Waits (unbounded, like golang-migrate) when another session holds it,

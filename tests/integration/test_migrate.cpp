@@ -142,6 +142,18 @@ TEST_F(MigrateOps, ServerNoticesGoToTheCallbackNotStderr) {
         << notices.front();
 }
 
+TEST_F(MigrateOps, AMigrationThatClearsSearchPathStillRecordsItsVersion) {
+    // What a pg_dump-generated migration does on its first lines.
+    m_dir.write("1_a.up.sql",
+                "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                "CREATE TABLE public.a (id int);");
+    m_dir.write("2_b.up.sql", "CREATE TABLE public.b (id int);");
+    auto m = migrator(m_dir.path());
+    EXPECT_EQ(m->up().applied.size(), 2U);
+    EXPECT_EQ(m->version(), (SchemaVersion{2, false}));
+    EXPECT_EQ(version_rows(), (std::vector<std::string>{"2:f"}));
+}
+
 TEST_F(MigrateOps, BadFileNamesAreRejectedBeforeAnythingRuns) {
     m_dir.write("1_a.up.sql", "CREATE TABLE a (id int);");
     m_dir.write("two_b.up.sql", "CREATE TABLE b (id int);");
