@@ -116,19 +116,51 @@ Session session_from_json(const std::string& text) {
     }
 }
 
-void RedisSessionRepository::create(const Session& s) {
+namespace {
+
+// The create script's KEYS then ARGV for `s`, after create()'s checks.
+std::vector<std::string> create_arguments(const Session& s) {
     require_ids(s.account_id, s.id, "session id");
     if (s.device_id.empty()) throw std::invalid_argument("session repository: empty device id");
     // Round up so a session with 1 µs left still gets a positive TTL.
     const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(s.expires_at - now());
     if (ttl.count() <= 0) throw std::invalid_argument("session expires_at is not in the future");
+    return {keys::session_key(s.account_id, s.id), keys::account_sessions_key(s.account_id),
+            keys::device_sessions_key(s.account_id, s.device_id), session_to_json(s),
+            std::to_string(ttl.count()), s.id};
+}
+
+}  // namespace
+
+void RedisSessionRepository::create(const Session& s) {
+    auto a = create_arguments(s);
     auto redis = m_pool.acquire();
-    const auto created = redis->eval(
-        create_script(),
-        {keys::session_key(s.account_id, s.id), keys::account_sessions_key(s.account_id),
-         keys::device_sessions_key(s.account_id, s.device_id)},
-        {session_to_json(s), std::to_string(ttl.count()), s.id});
+    const auto created = redis->eval(create_script(), {a[0], a[1], a[2]}, {a[3], a[4], a[5]});
     if (created.as_integer() != 1) throw std::invalid_argument("session id is already in use");
+}
+
+void RedisSessionRepository::create_many(const std::vector<Session>& sessions,
+                                         std::size_t batch) {
+    if (batch == 0) throw std::invalid_argument("session repository: batch size 0");
+    auto redis = m_pool.acquire();
+    const auto& script = create_script();
+    // EVALSHA in a pipeline cannot fall back to EVAL per command: load first.
+    redis->command({"SCRIPT", "LOAD", script.source()});
+    bool id_in_use = false;
+    for (std::size_t first = 0; first < sessions.size(); first += batch) {
+        const std::size_t end = std::min(sessions.size(), first + batch);
+        std::vector<std::vector<std::string>> commands;
+        commands.reserve(end - first);
+        for (std::size_t i = first; i < end; ++i) {
+            auto a = create_arguments(sessions[i]);
+            commands.push_back({"EVALSHA", script.sha1(), "3", std::move(a[0]), std::move(a[1]),
+                                std::move(a[2]), std::move(a[3]), std::move(a[4]),
+                                std::move(a[5])});
+        }
+        for (const auto& r : redis->pipeline(commands))
+            if (r.as_integer() != 1) id_in_use = true;
+    }
+    if (id_in_use) throw std::invalid_argument("session id is already in use");
 }
 
 std::optional<Session> RedisSessionRepository::get(const std::string& account_id,

@@ -26,6 +26,12 @@ class RedisSessionRepository final : public SessionRepository {
     explicit RedisSessionRepository(RedisPool& pool) : m_pool(pool) {}
 
     void create(const Session& s) override;
+    // create() for many sessions in pipelined batches of `batch` (one round
+    // trip each), for seeding tests and benchmarks and for bulk imports. Each
+    // session is still stored atomically with its index entries; the batch as
+    // a whole is not. Same checks and exceptions as create(), but an id in use
+    // is only reported after the rest of its batch has been stored.
+    void create_many(const std::vector<Session>& sessions, std::size_t batch = 1000);
     [[nodiscard]] std::optional<Session> get(const std::string& account_id,
                                              const std::string& session_id) override;
     [[nodiscard]] std::vector<Session> list(const std::string& account_id) override;

@@ -76,8 +76,17 @@ ServiceResult<Account> AccountService::resolve(std::string_view ref, bool includ
         return std::move(*account);
     }
     return service_error(
-        ServiceErrorCode::not_found,
+        ServiceErrorCode::invalid_argument,
         "'" + std::string(r) + "' is neither an account id (UUID) nor an email address");
+}
+
+ServiceResult<AccountPage> AccountService::list(const AccountListQuery& query) {
+    if (query.limit == 0 || query.limit > k_account_page_max)
+        return service_error(ServiceErrorCode::invalid_argument,
+                             "limit must be 1 to " + std::to_string(k_account_page_max));
+    // Two statements, not one snapshot: under concurrent sign-ups the total
+    // may be off by the accounts created in between, which a listing tolerates.
+    return AccountPage{m_accounts.list(query), m_accounts.count(query)};
 }
 
 ServiceResult<AccessEnded> AccountService::disable(const std::string& account_id) {

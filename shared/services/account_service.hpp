@@ -10,12 +10,12 @@
 #include "shared/crypto/pwhash_limits.hpp"
 #include "shared/models/account.hpp"
 #include "shared/models/device.hpp"
+#include "shared/repositories/account_repository.hpp"
 #include "shared/services/service_error.hpp"
 #include "shared/util/time.hpp"
 
 namespace edgesync {
 
-class AccountRepository;
 class DeviceRepository;
 class SessionRepository;
 class Publisher;
@@ -24,6 +24,12 @@ class Publisher;
 struct AccessEnded {
     std::size_t sessions_ended = 0;
     std::size_t devices_revoked = 0;  // devices revoked by this call (already revoked not counted)
+};
+
+// One page of `account list`.
+struct AccountPage {
+    std::vector<Account> accounts;  // ordered by created_at, then id
+    std::size_t total = 0;          // how many match the query, all pages together
 };
 
 // Everything `account show` prints.
@@ -65,10 +71,16 @@ class AccountService {
     // An account named by its id (a UUID, any case) or its email (any case,
     // surrounding spaces ignored). Deleted accounts are not_found unless
     // `include_deleted` (only reachable by id: a deleted account's email is
-    // free). A ref that is neither a UUID nor contains '@' is not_found with a
-    // message saying so.
+    // free). A ref that is neither a UUID nor contains '@' is invalid_argument
+    // with a message saying what a ref is.
     [[nodiscard]] ServiceResult<Account> resolve(std::string_view ref,
                                                  bool include_deleted = false);
+
+    // A page of accounts whose email contains `query.search` (any letter
+    // case), oldest first. Error: invalid_argument when limit is 0 or above
+    // k_account_page_max.
+    [[nodiscard]] ServiceResult<AccountPage> list(const AccountListQuery& query);
+    static constexpr std::size_t k_account_page_max = 1000;
 
     // Disabling blocks logins, ends every session and publishes {"account":..}.
     // Disabling a disabled account still ends any session left. not_found for a

@@ -54,6 +54,10 @@ ServiceResult<Device> DeviceService::resolve(const std::string& account_id, std:
     return std::unexpected(std::move(e));
 }
 
+std::vector<Device> DeviceService::list(const std::string& account_id) {
+    return m_devices.list(account_id, /*include_revoked=*/true);
+}
+
 ServiceResult<Device> DeviceService::rename(const std::string& account_id,
                                             const std::string& device_id, const std::string& name) {
     if (auto valid = validate_device_name(name); !valid) return std::unexpected(valid.error());

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shared/models/device.hpp"
 #include "shared/services/service_error.hpp"
@@ -44,6 +45,9 @@ class DeviceService {
     // carry the name, with `candidates` = "<id>  <name>[  [revoked]]" each.
     [[nodiscard]] ServiceResult<Device> resolve(const std::string& account_id,
                                                 std::string_view ref);
+
+    // Every device of the account, revoked ones included, oldest first.
+    [[nodiscard]] std::vector<Device> list(const std::string& account_id);
 
     // validate_device_name, then rename (revoked devices too: they keep their
     // row for audit). Errors: invalid_argument, not_found.

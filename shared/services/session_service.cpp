@@ -1,6 +1,7 @@
 #include "shared/services/session_service.hpp"
 
 #include <utility>
+#include <vector>
 
 #include "shared/services/revocation.hpp"
 
@@ -11,6 +12,13 @@ SessionService::SessionService(SessionRepository& sessions, Publisher& publisher
 
 std::vector<Session> SessionService::list(const std::string& account_id) {
     return m_sessions.list(account_id);
+}
+
+std::vector<Session> SessionService::list_device(const std::string& account_id,
+                                                const std::string& device_id) {
+    auto sessions = m_sessions.list(account_id);
+    std::erase_if(sessions, [&](const Session& s) { return s.device_id != device_id; });
+    return sessions;
 }
 
 ServiceResult<Session> SessionService::get(const std::string& account_id,

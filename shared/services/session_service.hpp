@@ -29,6 +29,9 @@ class SessionService {
 
     // Live sessions of the account (expired index entries are dropped on the way).
     [[nodiscard]] std::vector<Session> list(const std::string& account_id);
+    // The live sessions of one device of the account (a subset of list()).
+    [[nodiscard]] std::vector<Session> list_device(const std::string& account_id,
+                                                   const std::string& device_id);
     // Error: not_found (also when the session belongs to another account).
     [[nodiscard]] ServiceResult<Session> get(const std::string& account_id,
                                              const std::string& session_id);

@@ -80,10 +80,10 @@ TEST_F(AccountServiceTest, ResolveOfUnknownIdOrEmailIsNotFound) {
     }
 }
 
-TEST_F(AccountServiceTest, ResolveOfGarbageIsNotFoundAndSaysWhatARefIs) {
+TEST_F(AccountServiceTest, ResolveOfGarbageIsInvalidAndSaysWhatARefIs) {
     const auto r = m_accounts.resolve("12345-nonsense");
     ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error().code, ServiceErrorCode::not_found);
+    EXPECT_EQ(r.error().code, ServiceErrorCode::invalid_argument);
     EXPECT_NE(r.error().message.find("neither an account id (UUID) nor an email"),
               std::string::npos)
         << r.error().message;
