@@ -34,7 +34,8 @@ std::string require_account_option(const Invocation& inv) {
 }
 
 std::string session_id_arg(const Invocation& inv) {
-    const auto sid = trim_ascii_space(*inv.value("SID"));
+    const auto arg = *inv.value("SID");
+    const auto sid = trim_ascii_space(arg);
     if (!is_uuid(sid))
         throw UsageError(fmt::format("malformed session id '{}': session ids are UUIDs", sid));
     return to_lower_ascii(sid);

@@ -22,6 +22,7 @@ inline constexpr int k_select_db = 3;        // RedisClientTest.SelectsTheEndpoi
 inline constexpr int k_sweep_db = 9;         // SessionSweep (FLUSHDB)
 inline constexpr int k_sweep_empty_db = 10;  // SessionSweepEmpty (FLUSHDB)
 inline constexpr int k_services_gc_db = 12;  // SessionServiceGc (FLUSHDB)
+inline constexpr int k_cli_gc_db = 13;       // e2e CliSessionGc (FLUSHDB)
 
 // The test Redis, optionally on another logical database.
 inline RedisEndpoint redis_endpoint() { return parse_redis_url(redis_url()); }
