@@ -144,8 +144,7 @@ void RedisSessionRepository::create_many(const std::vector<Session>& sessions,
     if (batch == 0) throw std::invalid_argument("session repository: batch size 0");
     auto redis = m_pool.acquire();
     const auto& script = create_script();
-    // EVALSHA in a pipeline cannot fall back to EVAL per command: load first.
-    redis->command({"SCRIPT", "LOAD", script.source()});
+    redis->command({"SCRIPT", "LOAD", script.source()});  // so EVALSHA normally finds it
     bool id_in_use = false;
     for (std::size_t first = 0; first < sessions.size(); first += batch) {
         const std::size_t end = std::min(sessions.size(), first + batch);
@@ -157,8 +156,18 @@ void RedisSessionRepository::create_many(const std::vector<Session>& sessions,
                                 std::move(a[2]), std::move(a[3]), std::move(a[4]),
                                 std::move(a[5])});
         }
-        for (const auto& r : redis->pipeline(commands))
-            if (r.as_integer() != 1) id_in_use = true;
+        const auto replies = redis->pipeline_raw(commands);
+        for (std::size_t i = 0; i < replies.size(); ++i) {
+            auto reply = replies[i];
+            // Scripts flushed meanwhile (SCRIPT FLUSH, a restart): eval() reloads.
+            if (reply.is_error() && reply.as_string().starts_with("NOSCRIPT")) {
+                const auto& c = commands[i];
+                reply = redis->eval(script, {c[3], c[4], c[5]}, {c[6], c[7], c[8]});
+            }
+            if (reply.is_error()) throw StorageError("Redis: session create failed: " +
+                                                     reply.as_string());
+            if (reply.as_integer() != 1) id_in_use = true;
+        }
     }
     if (id_in_use) throw std::invalid_argument("session id is already in use");
 }

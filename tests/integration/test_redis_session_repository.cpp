@@ -246,6 +246,34 @@ TEST_F(SessionRepo, EmptyIdsAreRejected) {
     EXPECT_THROW((void)m_repo.remove_by_device(m_aid, ""), std::invalid_argument);
 }
 
+TEST_F(SessionRepo, CreateManyStoresAndIndexesEverySessionInBatches) {
+    std::vector<Session> sessions;
+    for (int i = 0; i < 25; ++i) sessions.push_back(make(m_aid, i % 2 == 0 ? "even" : "odd", hours(1)));
+    m_repo.create_many(sessions, /*batch=*/10);
+    EXPECT_EQ(m_repo.list(m_aid).size(), 25U);
+    EXPECT_EQ(members(keys::device_sessions_key(m_aid, "even")).size(), 13U);
+    EXPECT_EQ(members(keys::device_sessions_key(m_aid, "odd")).size(), 12U);
+    const auto got = m_repo.get(m_aid, sessions[7].id);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->refresh_hash, sessions[7].refresh_hash);
+    EXPECT_GT(pttl(keys::session_key(m_aid, sessions[7].id)), 0);
+    // Even after SCRIPT FLUSH (the script is loaded again first).
+    (void)m_redis.command({"SCRIPT", "FLUSH"});
+    m_repo.create_many({make(m_aid, "even", hours(1))});
+    EXPECT_EQ(m_repo.list(m_aid).size(), 26U);
+}
+
+TEST_F(SessionRepo, CreateManyRejectsAnIdInUseAndKeepsTheOthers) {
+    const auto taken = create("dev");
+    auto again = taken;
+    again.refresh_hash = "other";
+    const auto fresh = make(m_aid, "dev", hours(1));
+    EXPECT_THROW(m_repo.create_many({again, fresh}), std::invalid_argument);
+    EXPECT_EQ(m_repo.get(m_aid, taken.id)->refresh_hash, taken.refresh_hash);
+    EXPECT_TRUE(m_repo.get(m_aid, fresh.id).has_value());
+    EXPECT_THROW(m_repo.create_many({make(m_aid, "dev", milliseconds(-1))}), std::invalid_argument);
+}
+
 TEST_F(SessionRepo, ConcurrentCreatesFromManyThreadsAreAllIndexed) {
     std::vector<std::thread> workers;
     for (int t = 0; t < 4; ++t)

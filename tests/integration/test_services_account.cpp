@@ -231,5 +231,26 @@ TEST_F(AccountServiceTest, SummaryWithoutDevicesHasNoActivityAndMissingAccountIs
     EXPECT_EQ(m_accounts.summary(new_uuid()).error().code, ServiceErrorCode::not_found);
 }
 
+TEST_F(AccountServiceTest, ListReturnsAPageAndTheTotalAndRejectsBadLimits) {
+    const auto tag = unique_name("page");
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i)
+        ids.push_back(m_accounts.create(tag + std::to_string(i) + "@example.org", password())->id);
+    AccountListQuery q;
+    q.search = tag;
+    q.limit = 2;
+    const auto first = m_accounts.list(q);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->total, 3U);
+    ASSERT_EQ(first->accounts.size(), 2U);
+    EXPECT_EQ(first->accounts[0].id, ids[0]);
+    q.offset = 2;
+    EXPECT_EQ(m_accounts.list(q)->accounts.at(0).id, ids[2]);
+    q.limit = 0;
+    EXPECT_EQ(m_accounts.list(q).error().code, ServiceErrorCode::invalid_argument);
+    q.limit = AccountService::k_account_page_max + 1;
+    EXPECT_EQ(m_accounts.list(q).error().code, ServiceErrorCode::invalid_argument);
+}
+
 }  // namespace
 }  // namespace edgesync::test

@@ -168,5 +168,18 @@ TEST_F(DeviceServiceTest, RevokeAllOfMissingAccountIsNotFound) {
     EXPECT_EQ(m_devices.revoke_all(new_uuid()).error().code, ServiceErrorCode::not_found);
 }
 
+TEST_F(DeviceServiceTest, ListIncludesRevokedDevicesOldestFirst) {
+    const auto a = make_account();
+    const auto first = make_device(a.id, "first");
+    const auto second = make_device(a.id, "second");
+    (void)make_device(make_account().id, "theirs");
+    ASSERT_TRUE(m_devices.revoke(a.id, first.id).has_value());
+    const auto list = m_devices.list(a.id);
+    ASSERT_EQ(list.size(), 2U);
+    EXPECT_EQ(list[0].id, first.id);
+    EXPECT_TRUE(list[0].revoked());
+    EXPECT_EQ(list[1].id, second.id);
+}
+
 }  // namespace
 }  // namespace edgesync::test

@@ -134,5 +134,17 @@ TEST(RedisPublisherTest, DeliversRevocationNoticesToASubscriberOfEsRevocations) 
     }
 }
 
+TEST_F(SessionServiceTest, ListDeviceShowsOnlyThatDevicesSessions) {
+    const auto a = make_account();
+    const auto d1 = make_device(a.id, "one");
+    const auto d2 = make_device(a.id, "two");
+    const auto s1 = make_session(a.id, d1.id);
+    (void)make_session(a.id, d2.id);
+    const auto list = m_sessions.list_device(a.id, d1.id);
+    ASSERT_EQ(list.size(), 1U);
+    EXPECT_EQ(list[0].id, s1.id);
+    EXPECT_TRUE(m_sessions.list_device(a.id, new_uuid()).empty());
+}
+
 }  // namespace
 }  // namespace edgesync::test
