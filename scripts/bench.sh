@@ -5,7 +5,8 @@
 #
 #   ./scripts/bench.sh                 every benchmark
 #   ./scripts/bench.sh state_writes    just one (bench/bench_<name>)
-# Environment: BENCH_SECONDS (default 10), BENCH_THREADS (default 8).
+# Environment: BENCH_SECONDS (default 10), BENCH_THREADS (default 8) for
+# state_writes; BENCH_SESSIONS (default 10000), BENCH_REPS (default 7) for cli.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +34,8 @@ for b in "$build_dir"/bench/bench_*; do
   args=()
   case "$name" in
     state_writes) args=(--seconds "${BENCH_SECONDS:-10}" --threads "${BENCH_THREADS:-8}") ;;
+    cli) args=(--cli "$build_dir/cli/edgesync" --migrations "$root/migrations"
+               --sessions "${BENCH_SESSIONS:-10000}" --reps "${BENCH_REPS:-7}") ;;
   esac
   "$b" "${args[@]}"
 done
