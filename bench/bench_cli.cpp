@@ -8,14 +8,14 @@
 // Sessions are seeded through RedisSessionRepository::create_many (pipelined)
 // and not timed. Prints the median (and min/max) of several runs beside the
 // goal and the ratio median/goal; asserts nothing.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include <algorithm>
 #include <chrono>
@@ -127,14 +127,15 @@ int main(int argc, char** argv) try {
     CLI::App app{"bench_cli: wall time of edgesync commands (session list/purge, migrate up)"};
     std::string cli =
         (std::filesystem::absolute(argv[0]).parent_path() / ".." / "cli" / "edgesync").string();
-    std::string migrations = std::getenv("MIGRATIONS_PATH") ? std::getenv("MIGRATIONS_PATH")
-                                                            : "migrations";
+    std::string migrations =
+        std::getenv("MIGRATIONS_PATH") ? std::getenv("MIGRATIONS_PATH") : "migrations";
     int sessions = 10'000, reps = 7;
     double goal_ms = 300;
     bool keep = false;
     app.add_option("--cli", cli, "The edgesync binary (default: ../cli/edgesync beside this one)");
     app.add_option("--migrations", migrations, "Migrations folder for `migrate up`");
-    app.add_option("--sessions", sessions, "Sessions of the account")->check(CLI::Range(1, 1'000'000));
+    app.add_option("--sessions", sessions, "Sessions of the account")
+        ->check(CLI::Range(1, 1'000'000));
     app.add_option("--reps", reps, "Runs per command")->check(CLI::Range(1, 100));
     app.add_option("--goal-ms", goal_ms, "Goal per command");
     app.add_flag("--keep", keep, "Leave the account with its sessions behind (for profiling)");
@@ -159,8 +160,8 @@ int main(int argc, char** argv) try {
         return Millis(std::chrono::steady_clock::now() - t0).count();
     };
 
-    fmt::print("edgesync: {}\naccount {} with {} sessions; {} runs per command\n", cli,
-               account->id, sessions, reps);
+    fmt::print("edgesync: {}\naccount {} with {} sessions; {} runs per command\n", cli, account->id,
+               sessions, reps);
     const double seed_ms = seed();
     fmt::print("seeding {} sessions (create_many, not timed below): {:.0f} ms\n\n", sessions,
                seed_ms);
@@ -170,7 +171,8 @@ int main(int argc, char** argv) try {
         std::vector<double> ms;
         for (int i = 0; i < reps; ++i) {
             const auto r = run({cli, "--json", "session", "list", "--account", account->id});
-            if (nlohmann::json::parse(r.out)["sessions"].size() != static_cast<std::size_t>(sessions))
+            if (nlohmann::json::parse(r.out)["sessions"].size() !=
+                static_cast<std::size_t>(sessions))
                 throw Error("bench: session list returned the wrong number of sessions");
             ms.push_back(r.wall.count());
         }
@@ -181,7 +183,8 @@ int main(int argc, char** argv) try {
         std::vector<double> ms;
         for (int i = 0; i < reps; ++i) {
             if (i > 0) (void)seed();
-            const auto r = run({cli, "--json", "session", "purge", "--account", account->id, "--yes"});
+            const auto r =
+                run({cli, "--json", "session", "purge", "--account", account->id, "--yes"});
             if (nlohmann::json::parse(r.out)["sessions_ended"] != sessions)
                 throw Error("bench: session purge ended the wrong number of sessions");
             ms.push_back(r.wall.count());

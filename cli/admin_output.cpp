@@ -45,17 +45,18 @@ json account_json(const Account& a) {
 json account_ref_json(const Account& a) { return {{"id", a.id}, {"email", a.email}}; }
 
 json device_json(const Device& d) {
-    return {{"id", d.id},
-            {"account_id", d.account_id},
-            {"name", d.name},
-            {"type", to_string(d.device_type)},
-            {"status", device_status(d)},
-            {"created_at", format_rfc3339(d.created_at)},
-            {"updated_at", format_rfc3339(d.updated_at)},
-            {"last_seen_at", time_or_null(d.last_seen_at)},
-            {"revoked_at", time_or_null(d.revoked_at)},
-            {"public_key", d.public_key.empty() ? json(nullptr) : json(base64_encode(d.public_key))},
-            {"key_version", d.key_version}};
+    return {
+        {"id", d.id},
+        {"account_id", d.account_id},
+        {"name", d.name},
+        {"type", to_string(d.device_type)},
+        {"status", device_status(d)},
+        {"created_at", format_rfc3339(d.created_at)},
+        {"updated_at", format_rfc3339(d.updated_at)},
+        {"last_seen_at", time_or_null(d.last_seen_at)},
+        {"revoked_at", time_or_null(d.revoked_at)},
+        {"public_key", d.public_key.empty() ? json(nullptr) : json(base64_encode(d.public_key))},
+        {"key_version", d.key_version}};
 }
 
 json session_json(const Session& s, const std::optional<std::string>& device_name, Timestamp at) {
@@ -124,15 +125,15 @@ std::optional<std::int64_t> parse_byte_size(std::string_view text) {
         std::int64_t factor;
     };
     static constexpr std::array<Unit, 10> k_units{{{"", 1},
-                                                  {"B", 1},
-                                                  {"KiB", 1LL << 10},
-                                                  {"MiB", 1LL << 20},
-                                                  {"GiB", 1LL << 30},
-                                                  {"TiB", 1LL << 40},
-                                                  {"KB", 1'000},
-                                                  {"MB", 1'000'000},
-                                                  {"GB", 1'000'000'000},
-                                                  {"TB", 1'000'000'000'000}}};
+                                                   {"B", 1},
+                                                   {"KiB", 1LL << 10},
+                                                   {"MiB", 1LL << 20},
+                                                   {"GiB", 1LL << 30},
+                                                   {"TiB", 1LL << 40},
+                                                   {"KB", 1'000},
+                                                   {"MB", 1'000'000},
+                                                   {"GB", 1'000'000'000},
+                                                   {"TB", 1'000'000'000'000}}};
     std::int64_t factor = 0;
     for (const auto& u : k_units)
         if (u.name == unit) factor = u.factor;

@@ -93,8 +93,7 @@ Device AdminServices::device(const Account& account, std::string_view ref) {
 
 std::map<std::string, std::string> AdminServices::device_names(const std::string& account_id) {
     std::map<std::string, std::string> names;
-    for (const auto& d : m_impl->devices.list(account_id))
-        names.emplace(d.id, d.name);
+    for (const auto& d : m_impl->devices.list(account_id)) names.emplace(d.id, d.name);
     return names;
 }
 

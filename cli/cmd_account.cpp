@@ -27,11 +27,10 @@ const OptionSpec k_password_stdin{.names = "--password-stdin",
 const ArgSpec k_refused_password_arg{
     .name = "PASSWORD",
     .help = "Refused: a password on the command line leaks into ps and shell history"};
-const OptionSpec k_refused_password_option{
-    .names = "--password",
-    .help = "Refused: use --password-stdin or the prompt",
-    .takes_value = true,
-    .value_name = "REFUSED"};
+const OptionSpec k_refused_password_option{.names = "--password",
+                                           .help = "Refused: use --password-stdin or the prompt",
+                                           .takes_value = true,
+                                           .value_name = "REFUSED"};
 
 void refuse_password_in_argv(const Invocation& inv) {
     if (inv.value("PASSWORD") || inv.value("password"))
@@ -46,12 +45,11 @@ std::string quota_text(const Account& a) {
 
 std::string usage_text(const Account& a) {
     if (!a.quota_bytes) return human_bytes(a.used_bytes) + " (no quota)";
-    const auto percent =
-        *a.quota_bytes > 0
-            ? static_cast<double>(a.used_bytes) * 100.0 / static_cast<double>(*a.quota_bytes)
-            : 100.0;
-    return fmt::format("{} of {} ({:.0f}%)", human_bytes(a.used_bytes),
-                       human_bytes(*a.quota_bytes), percent);
+    const auto percent = *a.quota_bytes > 0 ? static_cast<double>(a.used_bytes) * 100.0 /
+                                                  static_cast<double>(*a.quota_bytes)
+                                            : 100.0;
+    return fmt::format("{} of {} ({:.0f}%)", human_bytes(a.used_bytes), human_bytes(*a.quota_bytes),
+                       percent);
 }
 
 // The account as it is now, after a change (deleted ones included).
@@ -128,8 +126,8 @@ ExitCode account_show(const Invocation& inv) {
         print_json({{"account", account_json(s.account)},
                     {"devices", std::move(devices)},
                     {"sessions", s.live_sessions},
-                    {"last_activity", s.last_activity ? json(format_rfc3339(*s.last_activity))
-                                                      : json(nullptr)}});
+                    {"last_activity",
+                     s.last_activity ? json(format_rfc3339(*s.last_activity)) : json(nullptr)}});
         return ExitCode::ok;
     }
     const auto& a = s.account;
@@ -157,8 +155,8 @@ ExitCode account_show(const Invocation& inv) {
 }
 
 // Prints {"account":..,<counts>} or "<verb> account E (id)<tail>".
-void print_change(const Context& context, const Account& now, std::string_view verb,
-                  json counts, const std::string& tail) {
+void print_change(const Context& context, const Account& now, std::string_view verb, json counts,
+                  const std::string& tail) {
     if (context.json) {
         counts["account"] = account_json(now);
         print_json(counts);
@@ -172,10 +170,10 @@ ExitCode account_disable(const Invocation& inv) {
     AdminServices services(context);
     const auto account = services.account(*inv.value("ACCOUNT"));
     services.require_redis();
-    confirm_or_abort(context,
-                     fmt::format("disable account {} ({}) and end all its sessions",
-                                 account.email, account.id),
-                     inv.flag("yes"));
+    confirm_or_abort(
+        context,
+        fmt::format("disable account {} ({}) and end all its sessions", account.email, account.id),
+        inv.flag("yes"));
     const auto ended = take(services.accounts().disable(account.id));
     print_change(context, reread(services, account), "disabled",
                  {{"sessions_ended", ended.sessions_ended}},
@@ -203,11 +201,11 @@ ExitCode account_delete(const Invocation& inv) {
                                  account.email, account.id),
                      inv.flag("yes"));
     const auto ended = take(services.accounts().remove(account.id));
-    print_change(context, reread(services, account), "deleted",
-                 {{"devices_revoked", ended.devices_revoked},
-                  {"sessions_ended", ended.sessions_ended}},
-                 fmt::format("; revoked {} device(s), ended {} session(s)", ended.devices_revoked,
-                             ended.sessions_ended));
+    print_change(
+        context, reread(services, account), "deleted",
+        {{"devices_revoked", ended.devices_revoked}, {"sessions_ended", ended.sessions_ended}},
+        fmt::format("; revoked {} device(s), ended {} session(s)", ended.devices_revoked,
+                    ended.sessions_ended));
     return ExitCode::ok;
 }
 
@@ -227,7 +225,8 @@ ExitCode account_passwd(const Invocation& inv) {
     return ExitCode::ok;
 }
 
-const ArgSpec k_account_arg{.name = "ACCOUNT", .help = "Account id (UUID) or email", .required = true};
+const ArgSpec k_account_arg{
+    .name = "ACCOUNT", .help = "Account id (UUID) or email", .required = true};
 
 }  // namespace
 

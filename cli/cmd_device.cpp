@@ -93,8 +93,8 @@ ExitCode device_rename(const Invocation& inv) {
     if (context.json)
         print_json({{"device", device_json(after)}, {"previous_name", before.name}});
     else
-        print_line(fmt::format("renamed device {} from '{}' to '{}'", after.id, before.name,
-                               after.name));
+        print_line(
+            fmt::format("renamed device {} from '{}' to '{}'", after.id, before.name, after.name));
     return ExitCode::ok;
 }
 
@@ -104,10 +104,10 @@ ExitCode revoke_one(const Invocation& inv) {
     const auto account = services.account(require_account_option(inv));
     const auto d = services.device(account, *inv.value("DEVICE"));
     services.require_redis();
-    confirm_or_abort(context,
-                     fmt::format("revoke device {} of {} and end its sessions", device_label(d),
-                                 account.email),
-                     inv.flag("yes"));
+    confirm_or_abort(
+        context,
+        fmt::format("revoke device {} of {} and end its sessions", device_label(d), account.email),
+        inv.flag("yes"));
     const auto r = take(services.devices().revoke(account.id, d.id));
     if (context.json) {
         print_json({{"device", device_json(r.device)},
@@ -127,8 +127,8 @@ ExitCode revoke_all(const Invocation& inv, const std::string& account_ref) {
     const auto account = services.account(account_ref);
     services.require_redis();
     const auto devices = services.devices().list(account.id);
-    const auto live = std::count_if(devices.begin(), devices.end(),
-                                    [](const Device& d) { return !d.revoked(); });
+    const auto live =
+        std::count_if(devices.begin(), devices.end(), [](const Device& d) { return !d.revoked(); });
     confirm_or_abort(context,
                      fmt::format("revoke all {} active device(s) of {} ({}) and end their sessions",
                                  live, account.email, account.id),

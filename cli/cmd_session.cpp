@@ -60,11 +60,12 @@ ExitCode session_list(const Invocation& inv) {
     const auto at = now();
     if (context.json) {
         json list = json::array();
-        for (const auto& s : sessions) list.push_back(session_json(s, name_of(names, s.device_id), at));
-        print_json({{"account", account_ref_json(account)},
-                    {"device", device ? json{{"id", device->id}, {"name", device->name}}
-                                      : json(nullptr)},
-                    {"sessions", std::move(list)}});
+        for (const auto& s : sessions)
+            list.push_back(session_json(s, name_of(names, s.device_id), at));
+        print_json(
+            {{"account", account_ref_json(account)},
+             {"device", device ? json{{"id", device->id}, {"name", device->name}} : json(nullptr)},
+             {"sessions", std::move(list)}});
         return ExitCode::ok;
     }
     if (sessions.empty()) {
@@ -79,8 +80,8 @@ ExitCode session_list(const Invocation& inv) {
                         human_time(s.created_at), human_time(s.expires_at),
                         human_duration(std::chrono::seconds(seconds_left(s.expires_at, at))),
                         human_time(s.last_used_at), s.ip.empty() ? "-" : s.ip});
-    fmt::print("{}", format_table({"ID", "DEVICE", "CREATED", "EXPIRES", "TTL", "LAST USED", "IP"},
-                                  rows));
+    fmt::print(
+        "{}", format_table({"ID", "DEVICE", "CREATED", "EXPIRES", "TTL", "LAST USED", "IP"}, rows));
     print_line(fmt::format("{} live session(s)", sessions.size()));
     return ExitCode::ok;
 }
@@ -145,10 +146,10 @@ ExitCode session_purge(const Invocation& inv) {
     const auto ended = device ? services.sessions().purge_device(account.id, device->id)
                               : services.sessions().purge_account(account.id);
     if (context.json)
-        print_json({{"account", account_ref_json(account)},
-                    {"device", device ? json{{"id", device->id}, {"name", device->name}}
-                                      : json(nullptr)},
-                    {"sessions_ended", ended}});
+        print_json(
+            {{"account", account_ref_json(account)},
+             {"device", device ? json{{"id", device->id}, {"name", device->name}} : json(nullptr)},
+             {"sessions_ended", ended}});
     else
         print_line(fmt::format("ended {} session(s) of {}", ended, scope));
     return ExitCode::ok;

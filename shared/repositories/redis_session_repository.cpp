@@ -125,9 +125,12 @@ std::vector<std::string> create_arguments(const Session& s) {
     // Round up so a session with 1 µs left still gets a positive TTL.
     const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(s.expires_at - now());
     if (ttl.count() <= 0) throw std::invalid_argument("session expires_at is not in the future");
-    return {keys::session_key(s.account_id, s.id), keys::account_sessions_key(s.account_id),
-            keys::device_sessions_key(s.account_id, s.device_id), session_to_json(s),
-            std::to_string(ttl.count()), s.id};
+    return {keys::session_key(s.account_id, s.id),
+            keys::account_sessions_key(s.account_id),
+            keys::device_sessions_key(s.account_id, s.device_id),
+            session_to_json(s),
+            std::to_string(ttl.count()),
+            s.id};
 }
 
 }  // namespace
@@ -139,8 +142,7 @@ void RedisSessionRepository::create(const Session& s) {
     if (created.as_integer() != 1) throw std::invalid_argument("session id is already in use");
 }
 
-void RedisSessionRepository::create_many(const std::vector<Session>& sessions,
-                                         std::size_t batch) {
+void RedisSessionRepository::create_many(const std::vector<Session>& sessions, std::size_t batch) {
     if (batch == 0) throw std::invalid_argument("session repository: batch size 0");
     auto redis = m_pool.acquire();
     const auto& script = create_script();
@@ -164,8 +166,8 @@ void RedisSessionRepository::create_many(const std::vector<Session>& sessions,
                 const auto& c = commands[i];
                 reply = redis->eval(script, {c[3], c[4], c[5]}, {c[6], c[7], c[8]});
             }
-            if (reply.is_error()) throw StorageError("Redis: session create failed: " +
-                                                     reply.as_string());
+            if (reply.is_error())
+                throw StorageError("Redis: session create failed: " + reply.as_string());
             if (reply.as_integer() != 1) id_in_use = true;
         }
     }

@@ -15,7 +15,7 @@ std::vector<Session> SessionService::list(const std::string& account_id) {
 }
 
 std::vector<Session> SessionService::list_device(const std::string& account_id,
-                                                const std::string& device_id) {
+                                                 const std::string& device_id) {
     auto sessions = m_sessions.list(account_id);
     std::erase_if(sessions, [&](const Session& s) { return s.device_id != device_id; });
     return sessions;

@@ -62,8 +62,8 @@ TEST_F(CliAccount, CreateOnATerminalAsksTwiceWithoutPrintingThePassword) {
 
 TEST_F(CliAccount, CreateOnATerminalWithDifferentEntriesCreatesNothing) {
     const auto email = random_email();
-    const auto r = run_fails({"account", "create", email},
-                             1, terminal(std::string(k_secret) + "\nsomething-else-entirely\n"));
+    const auto r = run_fails({"account", "create", email}, 1,
+                             terminal(std::string(k_secret) + "\nsomething-else-entirely\n"));
     EXPECT_TRUE(contains(r.err, "do not match")) << r.err;
     EXPECT_FALSE(m_accounts.resolve(email).has_value());
 }
@@ -93,8 +93,8 @@ TEST_F(CliAccount, CreateWithoutATerminalOrPasswordStdinRefusesAtOnce) {
 TEST_F(CliAccount, CreateRejectsBadInputWithUsageOrConflictCodes) {
     const auto taken = make_account();
     run_fails({"account", "create", "not-an-email", "--password-stdin"}, 2, piped(k_secret));
-    const auto weak = run_fails({"account", "create", random_email(), "--password-stdin"}, 2,
-                                piped("short"));
+    const auto weak =
+        run_fails({"account", "create", random_email(), "--password-stdin"}, 2, piped("short"));
     EXPECT_TRUE(contains(weak.err, "at least 12")) << weak.err;
     EXPECT_FALSE(contains(weak.err, "short")) << weak.err;
     run_fails({"account", "create", random_email(), "--password-stdin", "--quota", "lots"}, 2,
@@ -102,8 +102,8 @@ TEST_F(CliAccount, CreateRejectsBadInputWithUsageOrConflictCodes) {
     // Emails are unique in any letter case.
     std::string upper = taken.email;
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    const auto dup = run_fails({"--json", "account", "create", upper, "--password-stdin"}, 4,
-                               piped(k_secret));
+    const auto dup =
+        run_fails({"--json", "account", "create", upper, "--password-stdin"}, 4, piped(k_secret));
     EXPECT_EQ(json::parse(dup.out)["error"]["exit_code"], 4);
 }
 
@@ -127,7 +127,8 @@ TEST_F(CliAccount, ListPagesThroughMatchesAsAnAlignedTable) {
     EXPECT_EQ(lines[2].find(made[1].email), email_column) << r.out;
     EXPECT_EQ(lines[3], "accounts 1-2 of 3 (next: --offset 2)");
 
-    const auto page = run_json({"account", "list", "--search", tag, "--limit", "2", "--offset", "2"});
+    const auto page =
+        run_json({"account", "list", "--search", tag, "--limit", "2", "--offset", "2"});
     EXPECT_EQ(page["total"], 3);
     EXPECT_EQ(page["limit"], 2);
     EXPECT_EQ(page["offset"], 2);
@@ -196,8 +197,7 @@ TEST_F(CliAccount, DisableEndsEverySessionAndPublishesAndEnableUndoesIt) {
     EXPECT_TRUE(account_now(a).active());
     EXPECT_EQ(run_json({"account", "enable", a.id})["account"]["status"], "active");
     const auto again = run_ok({"account", "disable", a.id, "--yes"});
-    EXPECT_EQ(again.out,
-              "disabled account " + a.email + " (" + a.id + "); ended 0 session(s)\n");
+    EXPECT_EQ(again.out, "disabled account " + a.email + " (" + a.id + "); ended 0 session(s)\n");
 }
 
 TEST_F(CliAccount, DeleteRevokesDevicesEndsSessionsAndKeepsTheRowForShow) {
@@ -217,6 +217,15 @@ TEST_F(CliAccount, DeleteRevokesDevicesEndsSessionsAndKeepsTheRowForShow) {
     run_fails({"account", "delete", a.id, "--yes"}, 3);
     const auto j = run_json({"account", "create", a.email, "--password-stdin"}, piped(k_secret));
     EXPECT_NE(j["account"]["id"], a.id);
+
+    const auto b = make_account();
+    (void)make_session(b.id, make_device(b.id).id);
+    const auto deleted = run_json({"account", "delete", b.id, "--yes"});
+    EXPECT_EQ(deleted["account"]["id"], b.id);
+    EXPECT_EQ(deleted["account"]["status"], "deleted");
+    EXPECT_TRUE(deleted["account"]["deleted_at"].is_string());
+    EXPECT_EQ(deleted["devices_revoked"], 1);
+    EXPECT_EQ(deleted["sessions_ended"], 1);
 }
 
 TEST_F(CliAccount, PasswdSetsTheNewPasswordAndEndsSessions) {

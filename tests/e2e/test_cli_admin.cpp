@@ -37,10 +37,10 @@ TEST_F(CliAdminRules, DestructiveCommandsRefuseWithoutATerminalOrYesAndChangeNot
 }
 
 TEST_F(CliAdminRules, AnUnreachableDatabaseExitsFiveWithoutThePassword) {
-    const auto r = run_fails({"--timeout", "2", "--database-url",
-                              "postgresql://admin:pg-s3cret@127.0.0.1:1/edgesync", "account",
-                              "list"},
-                             5);
+    const auto r =
+        run_fails({"--timeout", "2", "--database-url",
+                   "postgresql://admin:pg-s3cret@127.0.0.1:1/edgesync", "account", "list"},
+                  5);
     EXPECT_TRUE(contains(r.err, "cannot connect")) << r.err;
     EXPECT_FALSE(contains(r.out + r.err, "pg-s3cret"));
     const auto j = run({"--json", "--timeout", "2", "--database-url",
@@ -82,10 +82,10 @@ TEST_F(CliAdminRules, AnUnreachableRedisExitsFiveBeforeChangingPostgres) {
 TEST_F(CliAdminRules, ASilentRedisFailsWithinTheTimeout) {
     const auto a = make_account();
     SilentServer silent;
-    const auto r = run_fails({"--timeout", "2", "--redis-url",
-                              "redis://127.0.0.1:" + std::to_string(silent.port()), "session",
-                              "list", "--account", a.id},
-                             5);
+    const auto r = run_fails(
+        {"--timeout", "2", "--redis-url", "redis://127.0.0.1:" + std::to_string(silent.port()),
+         "session", "list", "--account", a.id},
+        5);
     EXPECT_FALSE(r.timed_out);
 }
 

@@ -158,8 +158,8 @@ TEST_F(CliDevice, RevokeAsksOnATerminalAndOnlyYesRevokes) {
     const auto a = make_account();
     const auto d = make_device(a.id, "laptop");
     const auto s = make_session(a.id, d.id);
-    const auto declined = run_fails({"device", "revoke", "laptop", "--account", a.email}, 1,
-                                    terminal("n\n"));
+    const auto declined =
+        run_fails({"device", "revoke", "laptop", "--account", a.email}, 1, terminal("n\n"));
     EXPECT_TRUE(contains(declined.err, "revoke device 'laptop' (" + d.id + ") of " + a.email +
                                            " and end its sessions? [y/N]"))
         << declined.err;

@@ -26,7 +26,8 @@ TEST_F(CliSession, ListShowsEachSessionWithItsDeviceAndRemainingTtl) {
     EXPECT_TRUE(contains(r.out, "  DEVICE  CREATED ")) << r.out;
     EXPECT_TRUE(contains(r.out, "  EXPIRES  ")) << r.out;
     EXPECT_TRUE(contains(r.out, "  TTL  ")) << r.out;
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(s1.id + "  laptop  .* 1h 59m  .*192\\.0\\.2\\.7")))
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex(s1.id + "  laptop  .* 1h 59m  .*192\\.0\\.2\\.7")))
         << r.out;
     EXPECT_TRUE(std::regex_search(r.out, std::regex(s2.id + "  phone   .* 1d 5h  ")) ||
                 std::regex_search(r.out, std::regex(s2.id + "  phone   .* 1d 6h  ")))
@@ -116,8 +117,8 @@ TEST_F(CliSession, PurgeEndsEverySessionOfAnAccountOrADeviceAndSaysHowMany) {
     const auto theirs = make_session(other.id, make_device(other.id).id);
 
     const auto r = run_ok({"session", "purge", "--account", a.email, "--device", "laptop", "-y"});
-    EXPECT_EQ(r.out, "ended 2 session(s) of device 'laptop' (" + laptop.id + ") of " + a.email +
-                         "\n");
+    EXPECT_EQ(r.out,
+              "ended 2 session(s) of device 'laptop' (" + laptop.id + ") of " + a.email + "\n");
     EXPECT_FALSE(session_exists(l1));
     EXPECT_FALSE(session_exists(l2));
     EXPECT_TRUE(session_exists(p1));
@@ -140,8 +141,8 @@ TEST_F(CliSession, RevokeAndPurgeAskOnATerminal) {
     const auto s = make_session(a.id, d.id);
     const auto declined =
         run_fails({"session", "revoke", s.id, "--account", a.id}, 1, terminal("\n"));
-    EXPECT_TRUE(contains(declined.err, "end session " + s.id + " of " + a.email +
-                                           " (device 'laptop')? [y/N]"))
+    EXPECT_TRUE(contains(declined.err,
+                         "end session " + s.id + " of " + a.email + " (device 'laptop')? [y/N]"))
         << declined.err;
     EXPECT_TRUE(session_exists(s));
     (void)run_fails({"session", "purge", "--account", a.id}, 1, terminal("no\n"));

@@ -248,7 +248,8 @@ TEST_F(SessionRepo, EmptyIdsAreRejected) {
 
 TEST_F(SessionRepo, CreateManyStoresAndIndexesEverySessionInBatches) {
     std::vector<Session> sessions;
-    for (int i = 0; i < 25; ++i) sessions.push_back(make(m_aid, i % 2 == 0 ? "even" : "odd", hours(1)));
+    for (int i = 0; i < 25; ++i)
+        sessions.push_back(make(m_aid, i % 2 == 0 ? "even" : "odd", hours(1)));
     m_repo.create_many(sessions, /*batch=*/10);
     EXPECT_EQ(m_repo.list(m_aid).size(), 25U);
     EXPECT_EQ(members(keys::device_sessions_key(m_aid, "even")).size(), 13U);
