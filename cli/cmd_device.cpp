@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "cli/admin_output.hpp"
 #include "cli/admin_services.hpp"
 #include "cli/console.hpp"

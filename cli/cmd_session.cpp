@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <optional>
+
 #include "cli/admin_output.hpp"
 #include "cli/admin_services.hpp"
 #include "cli/console.hpp"
