@@ -8,12 +8,20 @@ namespace edgesync::cli {
 
 // One function per command group, each defined in its cli/cmd_<group>.cpp.
 [[nodiscard]] GroupSpec migrate_group();
+[[nodiscard]] GroupSpec state_group();
+[[nodiscard]] GroupSpec events_group();
+[[nodiscard]] GroupSpec presence_group();
+[[nodiscard]] GroupSpec doctor_group();
 
 // Every group, in the order `edgesync --help` lists them. Adding a group is
 // adding its cli/cmd_<group>.cpp plus its declaration and one line here.
 [[nodiscard]] inline std::vector<GroupSpec> all_groups() {
     return {
         migrate_group(),
+        state_group(),
+        events_group(),
+        presence_group(),
+        doctor_group(),
     };
 }
 
