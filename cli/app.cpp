@@ -217,7 +217,7 @@ class Program {
         return static_cast<int>(code);
     }
 
-    std::vector<GroupSpec> m_groups;  // never resized after build(): specs are pointed to
+    std::vector<GroupSpec> m_groups;   // never resized after build(): specs are pointed to
     std::deque<CommandSpec> m_direct;  // the commands of groups that are one (stable addresses)
     CLI::App m_app;
     CLI::Option* m_database_url = nullptr;

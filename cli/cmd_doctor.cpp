@@ -17,15 +17,21 @@ using nlohmann::json;
 
 Tone tone_of(CheckLevel level) {
     switch (level) {
-        case CheckLevel::ok: return Tone::good;
-        case CheckLevel::warn: return Tone::warn;
-        case CheckLevel::fail: return Tone::bad;
-        case CheckLevel::skip: return Tone::dim;
+        case CheckLevel::ok:
+            return Tone::good;
+        case CheckLevel::warn:
+            return Tone::warn;
+        case CheckLevel::fail:
+            return Tone::bad;
+        case CheckLevel::skip:
+            return Tone::dim;
     }
     return Tone::bad;
 }
 
-bool passed(const CheckResult& r) { return r.level == CheckLevel::ok || r.level == CheckLevel::warn; }
+bool passed(const CheckResult& r) {
+    return r.level == CheckLevel::ok || r.level == CheckLevel::warn;
+}
 
 std::string summary(const std::vector<CheckResult>& results) {
     const auto count = [&](CheckLevel level) {
@@ -55,8 +61,8 @@ ExitCode doctor(const Context& context) {
     } else {
         std::vector<std::vector<std::string>> rows;
         for (const auto& r : results)
-            rows.push_back(
-                {r.check, paint(context, tone_of(r.level), to_string(r.level)), printable(r.detail)});
+            rows.push_back({r.check, paint(context, tone_of(r.level), to_string(r.level)),
+                            printable(r.detail)});
         fmt::print("{}", format_table({"CHECK", "STATUS", "DETAIL"}, rows));
         print_line(summary(results));
     }

@@ -50,7 +50,10 @@ class EventPrinter {
   public:
     EventPrinter(const Context& context, Stores& stores, std::string account_id,
                  std::int64_t cursor)
-        : m_context(context), m_stores(stores), m_account(std::move(account_id)), m_cursor(cursor) {}
+        : m_context(context),
+          m_stores(stores),
+          m_account(std::move(account_id)),
+          m_cursor(cursor) {}
 
     // Prints everything after the cursor, a page at a time.
     void catch_up() {
@@ -153,8 +156,8 @@ ExitCode events_tail(const Context& context, const TailArgs& args) {
     const auto account = resolve_account(stores.accounts(), args.account);
     std::int64_t start = args.after.value_or(0);
     if (!args.after)
-        start = std::max<std::int64_t>(0, stores.events().latest_seq(account.id) -
-                                              args.last.value_or(k_default_last));
+        start = std::max<std::int64_t>(
+            0, stores.events().latest_seq(account.id) - args.last.value_or(k_default_last));
     EventPrinter printer(context, stores, account.id, start);
     if (!args.follow) {
         printer.catch_up();
@@ -196,9 +199,10 @@ GroupSpec events_group() {
              .run =
                  [](const Invocation& inv) {
                      constexpr auto max = std::numeric_limits<std::int64_t>::max();
-                     return events_tail(inv.context(),
-                                        TailArgs{*inv.value("account"), inv.integer("after", 0, max),
-                                                 inv.integer("last", 0, max), inv.flag("follow")});
+                     return events_tail(
+                         inv.context(),
+                         TailArgs{*inv.value("account"), inv.integer("after", 0, max),
+                                  inv.integer("last", 0, max), inv.flag("follow")});
                  }},
         }};
 }

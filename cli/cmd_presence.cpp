@@ -72,10 +72,10 @@ ExitCode presence_list(const Context& context, const std::string& account_ref) {
     for (const auto& r : rows) {
         const auto status = r.status();
         const auto seen = r.last_seen();
-        table.push_back({r.device.id, printable(r.device.name),
-                         std::string(to_string(r.device.device_type)),
-                         paint(context, tone_of(status), status), seen ? human_time(*seen) : "never",
-                         r.presence ? printable(r.presence->server) : ""});
+        table.push_back(
+            {r.device.id, printable(r.device.name), std::string(to_string(r.device.device_type)),
+             paint(context, tone_of(status), status), seen ? human_time(*seen) : "never",
+             r.presence ? printable(r.presence->server) : ""});
     }
     fmt::print("{}",
                format_table({"DEVICE", "NAME", "TYPE", "STATUS", "LAST SEEN", "SERVER"}, table));

@@ -166,18 +166,20 @@ GroupSpec state_group() {
                  [](const Invocation& inv) {
                      return state_list(
                          inv.context(),
-                         ListArgs{*inv.value("account"),
-                                  static_cast<std::size_t>(
-                                      inv.integer("limit", 1, k_max_limit).value_or(k_default_limit)),
-                                  static_cast<std::size_t>(
-                                      inv.integer("offset", 0, std::numeric_limits<std::int32_t>::max())
-                                          .value_or(0))});
+                         ListArgs{
+                             *inv.value("account"),
+                             static_cast<std::size_t>(
+                                 inv.integer("limit", 1, k_max_limit).value_or(k_default_limit)),
+                             static_cast<std::size_t>(
+                                 inv.integer("offset", 0, std::numeric_limits<std::int32_t>::max())
+                                     .value_or(0))});
                  }},
             {.name = "show",
              .help = "Show one state's metadata (--raw: also its nonce and ciphertext, base64)",
              .args = {{.name = "KEY", .help = "The state key, as stored", .required = true}},
              .options = {account_option(),
-                         {.names = "--raw", .help = "Also print the nonce and ciphertext (base64)"}},
+                         {.names = "--raw",
+                          .help = "Also print the nonce and ciphertext (base64)"}},
              .run =
                  [](const Invocation& inv) {
                      return state_show(inv.context(), ShowArgs{*inv.value("account"),

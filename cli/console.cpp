@@ -62,10 +62,18 @@ std::string paint(const Context& context, Tone tone, std::string_view text) {
     if (!context.color) return std::string(text);
     const char* code = "";
     switch (tone) {
-        case Tone::good: code = "32"; break;
-        case Tone::warn: code = "33"; break;
-        case Tone::bad: code = "1;31"; break;
-        case Tone::dim: code = "2"; break;
+        case Tone::good:
+            code = "32";
+            break;
+        case Tone::warn:
+            code = "33";
+            break;
+        case Tone::bad:
+            code = "1;31";
+            break;
+        case Tone::dim:
+            code = "2";
+            break;
     }
     return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }

@@ -51,9 +51,8 @@ CheckResult judge_skew(const char* server, Timestamp before, microseconds server
     const double skew = std::chrono::duration<double>(server_time - mid.time_since_epoch()).count();
     const double error = std::chrono::duration<double>(rtt).count() / 2;
     const double lower = std::max(0.0, std::fabs(skew) - error);
-    const auto detail =
-        fmt::format("host clock {:.3f} s {} {} (+/- {:.3f} s)", std::fabs(skew),
-                    skew > 0 ? "behind" : "ahead of", server, error);
+    const auto detail = fmt::format("host clock {:.3f} s {} {} (+/- {:.3f} s)", std::fabs(skew),
+                                    skew > 0 ? "behind" : "ahead of", server, error);
     if (lower > k_skew_fail_seconds)
         return {"", CheckLevel::fail,
                 fmt::format("{}; more than {:.0f} s: fix NTP", detail, k_skew_fail_seconds)};
@@ -78,7 +77,9 @@ CheckResult url_setting(const Context& context, const char* check, const char* n
 
 CheckResult jwt_setting(const Context& context) {
     const auto value = context.config.get("JWT_SECRET");
-    if (!value) return {"config.jwt_secret", CheckLevel::ok, "JWT_SECRET not set (only edgesync-server needs it)"};
+    if (!value)
+        return {"config.jwt_secret", CheckLevel::ok,
+                "JWT_SECRET not set (only edgesync-server needs it)"};
     const auto from = origin_name(*context.config.origin("JWT_SECRET"));
     if (value->size() < 32)
         return {"config.jwt_secret", CheckLevel::fail,
@@ -113,8 +114,8 @@ void check_postgres(const Context& context, Stores& stores, const MigrationsDir&
     }
     std::optional<mg::SchemaVersion> schema;
     out.push_back(attempt("schema", [&] {
-        mg::Migrator migrator({.database_url = context.config.database_url(),
-                               .connect_timeout = context.timeout});
+        mg::Migrator migrator(
+            {.database_url = context.config.database_url(), .connect_timeout = context.timeout});
         schema = migrator.version();
         if (!schema->version)
             return CheckResult{"", CheckLevel::fail,
@@ -141,18 +142,18 @@ void check_postgres(const Context& context, Stores& stores, const MigrationsDir&
             if (f.version > current) pending.push_back(f.name);
         const auto newest = files.empty() ? 0 : files.back().version;
         if (!pending.empty())
-            return CheckResult{"", CheckLevel::fail,
-                               fmt::format("{} pending in {}: {}; run `edgesync migrate up`",
-                                           pending.size(), dir.path.string(),
-                                           fmt::join(pending, ", "))};
+            return CheckResult{
+                "", CheckLevel::fail,
+                fmt::format("{} pending in {}: {}; run `edgesync migrate up`", pending.size(),
+                            dir.path.string(), fmt::join(pending, ", "))};
         if (current > newest)
             return CheckResult{"", CheckLevel::warn,
                                fmt::format("the database is at version {} but the newest file in "
                                            "{} is {}: an older edgesync?",
                                            current, dir.path.string(), newest)};
-        return CheckResult{"", CheckLevel::ok,
-                           fmt::format("none pending ({} files in {})", files.size(),
-                                       dir.path.string())};
+        return CheckResult{
+            "", CheckLevel::ok,
+            fmt::format("none pending ({} files in {})", files.size(), dir.path.string())};
     }));
     out.push_back(attempt("clock.postgres", [&] {
         const auto before = now();
@@ -172,9 +173,9 @@ void check_redis(const Context& context, Stores& stores, std::vector<CheckResult
         std::string version = "?";
         if (const auto at = info.find("redis_version:"); at != std::string::npos)
             version = info.substr(at + 14, info.find_first_of("\r\n", at) - at - 14);
-        return CheckResult{"", CheckLevel::ok,
-                           fmt::format("Redis {} at {}", version,
-                                       redact_url(context.config.redis_url()))};
+        return CheckResult{
+            "", CheckLevel::ok,
+            fmt::format("Redis {} at {}", version, redact_url(context.config.redis_url()))};
     });
     out.push_back(reach);
     if (reach.level == CheckLevel::fail) {
@@ -196,10 +197,14 @@ void check_redis(const Context& context, Stores& stores, std::vector<CheckResult
 
 const char* to_string(CheckLevel level) {
     switch (level) {
-        case CheckLevel::ok: return "ok";
-        case CheckLevel::warn: return "warn";
-        case CheckLevel::fail: return "fail";
-        case CheckLevel::skip: return "skip";
+        case CheckLevel::ok:
+            return "ok";
+        case CheckLevel::warn:
+            return "warn";
+        case CheckLevel::fail:
+            return "fail";
+        case CheckLevel::skip:
+            return "skip";
     }
     return "fail";
 }
@@ -208,12 +213,12 @@ std::vector<CheckResult> run_checks(const Context& context) {
     std::vector<CheckResult> out;
     Stores stores(context);
     const auto dir = migrations_dir(context.config);
-    const auto db_url =
-        url_setting(context, "config.database_url", "DATABASE_URL",
-                    [](const Config& c) { return c.database_url(); }, &mg::redact_database_url);
-    const auto redis_url =
-        url_setting(context, "config.redis_url", "REDIS_URL",
-                    [](const Config& c) { return c.redis_url(); }, &redact_url);
+    const auto db_url = url_setting(
+        context, "config.database_url", "DATABASE_URL",
+        [](const Config& c) { return c.database_url(); }, &mg::redact_database_url);
+    const auto redis_url = url_setting(
+        context, "config.redis_url", "REDIS_URL", [](const Config& c) { return c.redis_url(); },
+        &redact_url);
     if (db_url.level == CheckLevel::fail) {
         for (const char* name : {"postgres", "schema", "migrations", "clock.postgres"})
             out.push_back(skipped(name, "DATABASE_URL unusable"));

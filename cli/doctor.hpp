@@ -16,9 +16,9 @@ enum class CheckLevel {
 };
 
 struct CheckResult {
-    std::string check;   // stable name: "postgres", "clock.redis", "config.database_url", ...
+    std::string check;  // stable name: "postgres", "clock.redis", "config.database_url", ...
     CheckLevel level = CheckLevel::ok;
-    std::string detail;  // one line; never a secret
+    std::string detail;       // one line; never a secret
     bool connection = false;  // failed because Postgres/Redis could not be reached
 };
 

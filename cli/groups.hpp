@@ -17,11 +17,7 @@ namespace edgesync::cli {
 // adding its cli/cmd_<group>.cpp plus its declaration and one line here.
 [[nodiscard]] inline std::vector<GroupSpec> all_groups() {
     return {
-        migrate_group(),
-        state_group(),
-        events_group(),
-        presence_group(),
-        doctor_group(),
+        migrate_group(), state_group(), events_group(), presence_group(), doctor_group(),
     };
 }
 

@@ -17,10 +17,14 @@ MigrationsDir migrations_dir(const Config& config) {
 
 const char* origin_name(ConfigOrigin origin) {
     switch (origin) {
-        case ConfigOrigin::flag: return "flag";
-        case ConfigOrigin::environment: return "environment";
-        case ConfigOrigin::dotenv: return ".env";
-        case ConfigOrigin::default_value: return "default";
+        case ConfigOrigin::flag:
+            return "flag";
+        case ConfigOrigin::environment:
+            return "environment";
+        case ConfigOrigin::dotenv:
+            return ".env";
+        case ConfigOrigin::default_value:
+            return "default";
     }
     return "default";
 }

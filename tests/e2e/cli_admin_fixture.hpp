@@ -83,8 +83,8 @@ class CliAdminTest : public ::testing::Test {
         const auto current = m_states.get(account, key);
         const auto pre = current && !current->deleted() ? Precondition::if_version(current->version)
                                                         : Precondition::create();
-        const auto r = m_states.write(
-            {account, device, key, pre, PutState{to_bytes(blob), std::move(nonce)}});
+        const auto r =
+            m_states.write({account, device, key, pre, PutState{to_bytes(blob), std::move(nonce)}});
         if (!r) throw std::runtime_error("test write rejected");
         return *r;
     }

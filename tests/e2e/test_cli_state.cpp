@@ -15,11 +15,11 @@ class CliState : public CliAdminTest {
         m_account = make_account();
         m_laptop = make_device(m_account.id, "laptop");
         m_phone = make_device(m_account.id, "phone", DeviceType::mobile);
-        (void)put(m_account.id, m_laptop.id, "alpha", "hello");           // seq 1, v1
-        (void)put(m_account.id, m_laptop.id, "bravo", "one");             // seq 2, v1
-        (void)put(m_account.id, m_phone.id, "bravo", "second version");   // seq 3, v2
-        (void)put(m_account.id, m_phone.id, "charlie", "gone soon");      // seq 4, v1
-        (void)remove(m_account.id, m_laptop.id, "charlie");               // seq 5, v2
+        (void)put(m_account.id, m_laptop.id, "alpha", "hello");          // seq 1, v1
+        (void)put(m_account.id, m_laptop.id, "bravo", "one");            // seq 2, v1
+        (void)put(m_account.id, m_phone.id, "bravo", "second version");  // seq 3, v2
+        (void)put(m_account.id, m_phone.id, "charlie", "gone soon");     // seq 4, v1
+        (void)remove(m_account.id, m_laptop.id, "charlie");              // seq 5, v2
     }
 
     Account m_account;
@@ -31,17 +31,17 @@ TEST_F(CliState, ListIsAnAlignedTableOfEveryKeyWithItsMetadata) {
     const auto r = run_ok({"state", "list", "--account", m_account.email});
     const auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 4U) << r.out;
-    EXPECT_TRUE(std::regex_match(
-        lines[0], std::regex("KEY +VERSION +SEQ +SIZE +UPDATED +DEVICE +DELETED")))
+    EXPECT_TRUE(
+        std::regex_match(lines[0], std::regex("KEY +VERSION +SEQ +SIZE +UPDATED +DEVICE +DELETED")))
         << lines[0];
-    EXPECT_TRUE(std::regex_match(lines[1], std::regex("alpha +1 +1 +5 +" + k_time_re +
-                                                      " +laptop +no")))
+    EXPECT_TRUE(
+        std::regex_match(lines[1], std::regex("alpha +1 +1 +5 +" + k_time_re + " +laptop +no")))
         << lines[1];
-    EXPECT_TRUE(std::regex_match(lines[2], std::regex("bravo +2 +3 +14 +" + k_time_re +
-                                                      " +phone +no")))
+    EXPECT_TRUE(
+        std::regex_match(lines[2], std::regex("bravo +2 +3 +14 +" + k_time_re + " +phone +no")))
         << lines[2];
-    EXPECT_TRUE(std::regex_match(lines[3], std::regex("charlie +2 +5 +0 +" + k_time_re +
-                                                      " +laptop +yes")))
+    EXPECT_TRUE(
+        std::regex_match(lines[3], std::regex("charlie +2 +5 +0 +" + k_time_re + " +laptop +yes")))
         << lines[3];
     expect_aligned(lines);
     EXPECT_EQ(r.err, "");
@@ -133,9 +133,8 @@ TEST_F(CliState, ShowRawPrintsTheCiphertextAndNonceInBase64) {
     EXPECT_TRUE(contains(human.out, "\nstate    " + base64_encode(to_bytes(blob)) + "\n"))
         << human.out;
 
-    const auto doc =
-        json::parse(run_ok({"--json", "state", "show", "--raw", "--account", m_account.id, "raw"})
-                        .out);
+    const auto doc = json::parse(
+        run_ok({"--json", "state", "show", "--raw", "--account", m_account.id, "raw"}).out);
     EXPECT_EQ(doc["nonce"], base64_encode(nonce));
     EXPECT_EQ(doc["state"], base64_encode(to_bytes(blob)));
     EXPECT_EQ(doc["key"], "raw");
@@ -183,7 +182,8 @@ TEST_F(CliState, ControlCharactersInKeysAreEscapedOnATerminalTable) {
     const auto r = run_ok({"state", "list", "--account", m_account.id});
     EXPECT_FALSE(contains(r.out, "\x1b")) << r.out;
     EXPECT_TRUE(contains(r.out, "evil\\x1b[2Jkey")) << r.out;
-    const auto doc = json::parse(run_ok({"--json", "state", "list", "--account", m_account.id}).out);
+    const auto doc =
+        json::parse(run_ok({"--json", "state", "list", "--account", m_account.id}).out);
     EXPECT_EQ(doc["states"][3]["key"], "evil\x1b[2Jkey");  // JSON carries the key as stored
 }
 
