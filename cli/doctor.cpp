@@ -92,7 +92,10 @@ CheckResult jwt_setting(const Context& context) {
 CheckResult migrations_setting(const MigrationsDir& dir) {
     // Whether it exists is the migrations check's business (a warning there).
     return {"config.migrations_path", CheckLevel::ok,
-            fmt::format("MIGRATIONS_PATH={} (from {})", dir.path.string(), dir.source)};
+            fmt::format("MIGRATIONS_PATH={} ({})", dir.path.string(),
+                        dir.source == "installed" ? "default: the installed share folder"
+                        : dir.source == "default" ? "default"
+                                                  : "from " + dir.source)};
 }
 
 // The Postgres checks: reachable, schema version, pending files, clock.
