@@ -122,7 +122,9 @@ void follow(RedisSubscriber& subscriber, EventPrinter& printer, const StopSignal
             try {
                 if (subscriber.next_message(k_wake)) {
                     hinted = true;
-                    while (subscriber.next_message(0ms)) {  // one read covers them all
+                    // One read covers every hint already here (a bounded drain,
+                    // so a flood of hints cannot starve the read).
+                    for (int i = 0; i < 1000 && subscriber.next_message(0ms); ++i) {
                     }
                 }
             } catch (const ConnectionError& e) {
