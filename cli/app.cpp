@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <deque>
 
 #include "cli/console.hpp"
 #include "cli/groups.hpp"
@@ -43,6 +45,7 @@ CLI::Option* add_option(CLI::App& app, const OptionSpec& spec) {
     if (!spec.takes_value) return app.add_flag(spec.names, spec.help);
     auto* option = app.add_option(spec.names, spec.help);
     if (!spec.value_name.empty()) option->type_name(spec.value_name);
+    if (spec.required) option->required();
     return option;
 }
 
@@ -51,6 +54,12 @@ std::vector<std::string> subcommand_names(const CLI::App& app) {
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
         names.push_back(sub->get_name());
     return names;
+}
+
+// An environment variable that is present and not empty (as no-color.org says).
+bool is_set(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
 }
 
 std::string one_line(std::string text) {
@@ -102,10 +111,16 @@ class Program {
                         ->type_name("SECONDS");
         for (const auto& group : m_groups) {
             auto* group_app = m_app.add_subcommand(group.name, group.help);
-            group_app->require_subcommand(1)->fallthrough();
+            group_app->fallthrough();
             std::vector<BoundOption> group_options;
             for (const auto& option : group.options)
                 group_options.push_back({&option, add_option(*group_app, option)});
+            if (group.run) {  // the group is itself the command
+                m_direct.push_back(CommandSpec{.name = group.name, .run = group.run});
+                m_commands.push_back({&m_direct.back(), group_app, {}, std::move(group_options)});
+                continue;
+            }
+            group_app->require_subcommand(1);
             for (const auto& command : group.commands) {
                 auto* app = group_app->add_subcommand(command.name, command.help);
                 app->fallthrough();
@@ -162,6 +177,7 @@ class Program {
         if (m_redis_url->count() > 0) config_flags["REDIS_URL"] = m_redis_url->as<std::string>();
         std::map<std::string, std::string, std::less<>> values;
         std::set<std::string, std::less<>> flags;
+        std::set<std::string, std::less<>> option_keys;
         for (const auto& arg : it->args)
             if (arg.option->count() > 0) values[arg.spec->name] = arg.option->as<std::string>();
         for (const auto& option : it->options) {
@@ -172,6 +188,7 @@ class Program {
                 continue;
             }
             values[key] = option.option->as<std::string>();
+            option_keys.insert(key);
             if (!option.spec->config_key.empty())
                 config_flags[option.spec->config_key] = values[key];
         }
@@ -179,6 +196,8 @@ class Program {
         context.json = m_json;
         context.verbose = m_verbose > 0;
         context.stdin_is_tty = ::isatty(STDIN_FILENO) == 1;
+        context.color = !m_json && !is_set("NO_COLOR") &&
+                        (is_set("CLICOLOR_FORCE") || ::isatty(STDOUT_FILENO) == 1);
         if (m_timeout->count() > 0) {
             const Invocation timeout_arg(context, {{"--timeout", m_timeout->as<std::string>()}},
                                          {});
@@ -187,7 +206,8 @@ class Program {
         Config::LoadOptions load;
         load.flags = std::move(config_flags);
         context.config = Config::load(load);
-        return it->spec->run(Invocation(context, std::move(values), std::move(flags)));
+        return it->spec->run(
+            Invocation(context, std::move(values), std::move(flags), std::move(option_keys)));
     }
 
     int report(const std::string& message, ExitCode code) const {
@@ -197,7 +217,8 @@ class Program {
         return static_cast<int>(code);
     }
 
-    std::vector<GroupSpec> m_groups;  // never resized after build(): specs are pointed to
+    std::vector<GroupSpec> m_groups;   // never resized after build(): specs are pointed to
+    std::deque<CommandSpec> m_direct;  // the commands of groups that are one (stable addresses)
     CLI::App m_app;
     CLI::Option* m_database_url = nullptr;
     CLI::Option* m_redis_url = nullptr;

@@ -8,9 +8,9 @@
 
 #include "cli/console.hpp"
 #include "cli/groups.hpp"
+#include "cli/settings.hpp"
 #include "shared/migrate/conninfo.hpp"
 #include "shared/migrate/migrator.hpp"
-#include "shared/version.hpp"
 
 namespace edgesync::cli {
 namespace {
@@ -42,13 +42,7 @@ struct GotoArgs {
 Target target_of(const Context& context, bool needs_database) {
     Target t;
     if (needs_database) t.database_url = context.config.database_url();
-    if (auto path = context.config.get("MIGRATIONS_PATH")) {
-        t.dir = *path;
-    } else {
-        std::error_code ec;
-        const std::filesystem::path installed = k_default_migrations_dir;
-        t.dir = std::filesystem::is_directory(installed, ec) ? installed : "./migrations";
-    }
+    t.dir = migrations_dir(context.config).path;
     return t;
 }
 

@@ -18,12 +18,13 @@ std::optional<std::int64_t> Invocation::integer(std::string_view key, std::int64
                                                 std::int64_t max) const {
     const auto text = value(key);
     if (!text) return std::nullopt;
+    const auto name = m_options.contains(key) ? "--" + std::string(key) : std::string(key);
     std::int64_t n = 0;
     const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
     if (ec != std::errc{} || p != text->data() + text->size() || text->empty())
-        throw UsageError(fmt::format("{} must be a whole number, got '{}'", key, *text));
+        throw UsageError(fmt::format("{} must be a whole number, got '{}'", name, *text));
     if (n < min || n > max)
-        throw UsageError(fmt::format("{} must be between {} and {}, got {}", key, min, max, n));
+        throw UsageError(fmt::format("{} must be between {} and {}, got {}", name, min, max, n));
     return n;
 }
 

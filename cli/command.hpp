@@ -32,6 +32,9 @@ struct Context {
     bool verbose = false;
     std::chrono::seconds timeout{5};  // connect timeout for Postgres and Redis
     bool stdin_is_tty = false;
+    // ANSI colours on stdout: it is a terminal (or CLICOLOR_FORCE is set),
+    // NO_COLOR is not set (https://no-color.org) and --json is off.
+    bool color = false;
 };
 
 struct ArgSpec {         // a positional argument
@@ -48,6 +51,7 @@ struct OptionSpec {
     // When set, a given value joins Config's flags under this name, so it
     // overrides the environment variable of the same name.
     std::string config_key{};
+    bool required = false;  // only for options that take a value
 };
 
 class Invocation;
@@ -65,15 +69,24 @@ struct GroupSpec {
     std::string help{};
     std::vector<OptionSpec> options{};  // accepted before or after the command
     std::vector<CommandSpec> commands{};
+    // Set for a top-level command without subcommands (`edgesync doctor`):
+    // then `commands` is empty and `options` are the command's own.
+    std::function<ExitCode(const Invocation&)> run{};
 };
 
 // One parsed command line: the context plus the values of the chosen
 // command's arguments and of its (and its group's) options.
 class Invocation {
   public:
+    // `options`: the keys of `values` that came from options (not positional
+    // arguments), so messages can call them "--key".
     Invocation(const Context& context, std::map<std::string, std::string, std::less<>> values,
-               std::set<std::string, std::less<>> flags)
-        : m_context(context), m_values(std::move(values)), m_flags(std::move(flags)) {}
+               std::set<std::string, std::less<>> flags,
+               std::set<std::string, std::less<>> options = {})
+        : m_context(context),
+          m_values(std::move(values)),
+          m_flags(std::move(flags)),
+          m_options(std::move(options)) {}
 
     [[nodiscard]] const Context& context() const noexcept { return m_context; }
     [[nodiscard]] std::optional<std::string> value(std::string_view key) const;
@@ -86,6 +99,7 @@ class Invocation {
     const Context& m_context;
     std::map<std::string, std::string, std::less<>> m_values;
     std::set<std::string, std::less<>> m_flags;
+    std::set<std::string, std::less<>> m_options;
 };
 
 // "-y,--yes" -> "yes"; "--path" -> "path"; "-v" -> "v".

@@ -36,12 +36,79 @@ bool confirm(const Context& context, std::string_view action, bool assume_yes) {
     return answer == "y" || answer == "yes";
 }
 
+namespace {
+
+// Terminal columns taken by `text`: UTF-8 continuation bytes and ANSI CSI
+// sequences (ESC [ ... final byte) take none.
+std::size_t visible_width(std::string_view text) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0x1b && i + 1 < text.size() && text[i + 1] == '[') {
+            i += 2;
+            while (i < text.size() && (static_cast<unsigned char>(text[i]) < 0x40 ||
+                                       static_cast<unsigned char>(text[i]) > 0x7e))
+                ++i;
+            continue;
+        }
+        if ((c & 0xC0) != 0x80) ++width;
+    }
+    return width;
+}
+
+}  // namespace
+
+std::string paint(const Context& context, Tone tone, std::string_view text) {
+    if (!context.color) return std::string(text);
+    const char* code = "";
+    switch (tone) {
+        case Tone::good:
+            code = "32";
+            break;
+        case Tone::warn:
+            code = "33";
+            break;
+        case Tone::bad:
+            code = "1;31";
+            break;
+        case Tone::dim:
+            code = "2";
+            break;
+    }
+    return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f)
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out.push_back(ch);
+    }
+    return out;
+}
+
+std::string human_time(Timestamp t) {
+    auto text = format_rfc3339(t);  // 2026-11-25T09:24:39.123456Z
+    if (text.size() > 19) text = text.substr(0, 19) + "Z";
+    if (text.size() > 10 && text[10] == 'T') text[10] = ' ';
+    return text;
+}
+
+nlohmann::json time_json(std::optional<Timestamp> t) {
+    if (!t) return nullptr;
+    return format_rfc3339(*t);
+}
+
 std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width(header.size(), 0);
     const auto measure = [&](const std::vector<std::string>& row) {
         for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
-            width[i] = std::max(width[i], row[i].size());
+            width[i] = std::max(width[i], visible_width(row[i]));
     };
     measure(header);
     for (const auto& row : rows) measure(row);
@@ -50,12 +117,22 @@ std::string format_table(const std::vector<std::string>& header,
         std::string line;
         for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
             line += row[i];
-            if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
+            if (i + 1 < row.size()) line.append(width[i] - visible_width(row[i]) + 2, ' ');
         }
+        line.erase(line.find_last_not_of(' ') + 1);  // empty last cells leave no trailing blanks
         out += line + "\n";
     };
     emit(header);
     for (const auto& row : rows) emit(row);
+    return out;
+}
+
+std::string format_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::size_t width = 0;
+    for (const auto& [name, value] : fields) width = std::max(width, visible_width(name));
+    std::string out;
+    for (const auto& [name, value] : fields)
+        out += name + std::string(width - visible_width(name) + 2, ' ') + value + "\n";
     return out;
 }
 

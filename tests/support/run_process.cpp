@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -137,44 +138,64 @@ Process::~Process() {
     close_fd(m_stderr);
 }
 
+void Process::pump(std::chrono::milliseconds wait) {
+    char buf[8192];
+    pollfd fds[3] = {{m_stdout, POLLIN, 0}, {m_stderr, POLLIN, 0}, {m_stdin, 0, 0}};
+    if (m_stdin >= 0)
+        fds[2].events = static_cast<short>((m_written < m_stdin_data.size() ? POLLOUT : 0) |
+                                           (m_tty ? POLLIN : 0));
+    if (::poll(fds, 3, static_cast<int>(std::max<long>(1, wait.count()))) < 0 && errno != EINTR)
+        fail("poll");
+    for (int i = 0; i < 2; ++i) {
+        int& fd = i == 0 ? m_stdout : m_stderr;
+        if (fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        const auto n = ::read(fd, buf, sizeof buf);
+        if (n > 0)
+            (i == 0 ? m_out : m_err).append(buf, static_cast<std::size_t>(n));
+        else if (n == 0 || errno != EAGAIN)
+            close_fd(fd);
+    }
+    if (m_stdin >= 0 && (fds[2].revents & POLLOUT) != 0) {
+        const auto n =
+            ::write(m_stdin, m_stdin_data.data() + m_written, m_stdin_data.size() - m_written);
+        if (n > 0) m_written += static_cast<std::size_t>(n);
+        if ((n < 0 && errno != EAGAIN) || (!m_tty && m_written == m_stdin_data.size()))
+            close_fd(m_stdin);
+    }
+    if (m_tty && m_stdin >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        if (::read(m_stdin, buf, sizeof buf) <= 0 && errno != EAGAIN) close_fd(m_stdin);
+    }
+}
+
+bool Process::wait_for_output(
+    const std::function<bool(const std::string& out, const std::string& err)>& done,
+    std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    if (!m_tty && m_stdin_data.empty()) close_fd(m_stdin);
+    while (!done(m_out, m_err)) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= until || (m_stdout < 0 && m_stderr < 0)) return false;
+        pump(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(until - now),
+                      std::chrono::milliseconds(100)));
+    }
+    return true;
+}
+
+void Process::send_signal(int signal) {
+    if (m_pid > 0) ::kill(m_pid, signal);
+}
+
 ProcessResult Process::wait() {
     ProcessResult result;
-    std::size_t written = 0;
     if (!m_tty && m_stdin_data.empty()) close_fd(m_stdin);
-    char buf[8192];
     while (m_stdout >= 0 || m_stderr >= 0) {
         const auto now = std::chrono::steady_clock::now();
         if (!result.timed_out && now >= m_deadline) {
             result.timed_out = true;
             ::kill(m_pid, SIGKILL);
         }
-        pollfd fds[3] = {{m_stdout, POLLIN, 0}, {m_stderr, POLLIN, 0}, {m_stdin, 0, 0}};
-        if (m_stdin >= 0)
-            fds[2].events = static_cast<short>((written < m_stdin_data.size() ? POLLOUT : 0) |
-                                               (m_tty ? POLLIN : 0));
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_deadline - now);
-        const int wait_ms =
-            result.timed_out ? 100 : static_cast<int>(std::max<long>(1, left.count()));
-        if (::poll(fds, 3, wait_ms) < 0 && errno != EINTR) fail("poll");
-        for (int i = 0; i < 2; ++i) {
-            int& fd = i == 0 ? m_stdout : m_stderr;
-            if (fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-            const auto n = ::read(fd, buf, sizeof buf);
-            if (n > 0)
-                (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
-            else if (n == 0 || errno != EAGAIN)
-                close_fd(fd);
-        }
-        if (m_stdin >= 0 && (fds[2].revents & POLLOUT) != 0) {
-            const auto n =
-                ::write(m_stdin, m_stdin_data.data() + written, m_stdin_data.size() - written);
-            if (n > 0) written += static_cast<std::size_t>(n);
-            if ((n < 0 && errno != EAGAIN) || (!m_tty && written == m_stdin_data.size()))
-                close_fd(m_stdin);
-        }
-        if (m_tty && m_stdin >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-            if (::read(m_stdin, buf, sizeof buf) <= 0 && errno != EAGAIN) close_fd(m_stdin);
-        }
+        pump(result.timed_out ? std::chrono::milliseconds(100) : left);
     }
     close_fd(m_stdin);
     int status = 0;
@@ -183,6 +204,8 @@ ProcessResult Process::wait() {
     m_pid = -1;
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    result.out = std::move(m_out);
+    result.err = std::move(m_err);
     return result;
 }
 

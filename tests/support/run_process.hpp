@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,15 +53,31 @@ class Process {
 
     [[nodiscard]] pid_t pid() const noexcept { return m_pid; }
     // Feeds stdin, drains stdout/stderr until the child exits or the timeout.
+    // The result holds all output, including what wait_for_output() saw.
     [[nodiscard]] ProcessResult wait();
 
+    // For a child that keeps running (e.g. `events tail --follow`): collects
+    // its output until `done(stdout so far, stderr so far)` holds, the child
+    // closes both, or `limit` passes. Returns whether `done` held.
+    [[nodiscard]] bool wait_for_output(
+        const std::function<bool(const std::string& out, const std::string& err)>& done,
+        std::chrono::milliseconds limit);
+    // kill(2) the child (no-op once it was reaped).
+    void send_signal(int signal);
+
   private:
+    // One poll(2) round of at most `wait`: reads what is there, writes stdin.
+    void pump(std::chrono::milliseconds wait);
+
     pid_t m_pid = -1;  // -1 once reaped
     int m_stdin = -1;  // our end of the child's stdin (pipe or pty master)
     int m_stdout = -1;
     int m_stderr = -1;
     bool m_tty = false;
     std::string m_stdin_data;
+    std::size_t m_written = 0;  // of m_stdin_data
+    std::string m_out;          // collected so far
+    std::string m_err;
     std::chrono::steady_clock::time_point m_deadline;
 };
 
