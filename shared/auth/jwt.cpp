@@ -124,7 +124,8 @@ std::expected<AccessClaims, TokenError> verify(const JwtKey& key, std::string_vi
         return malformed;
 
     const auto header_bytes = decode_part(token.substr(0, dot1));
-    if (!header_bytes) return malformed;
+    const auto payload_bytes = decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    if (!header_bytes || !payload_bytes) return malformed;
     const auto header = parse_object(*header_bytes);
     if (!header) return malformed;
     if (auto ok = check_header(*header); !ok) return std::unexpected(ok.error());
@@ -137,8 +138,7 @@ std::expected<AccessClaims, TokenError> verify(const JwtKey& key, std::string_vi
         crypto::hmac_sha256(key.bytes(), crypto::as_bytes(token.substr(0, dot2)));
     if (!crypto::equal(*signature, expected)) return std::unexpected(TokenError::invalid_signature);
 
-    const auto payload_bytes = decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1));
-    if (!payload_bytes) return malformed;
+    // The payload is parsed only once it is known to be ours.
     const auto payload = parse_object(*payload_bytes);
     if (!payload) return malformed;
     auto claims = read_claims(*payload);
