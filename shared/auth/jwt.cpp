@@ -134,8 +134,7 @@ std::expected<AccessClaims, TokenError> verify(const JwtKey& key, std::string_vi
     // reported as the algorithm refusal they are.
     const auto signature = decode_part(token.substr(dot2 + 1));
     if (!signature) return malformed;
-    const auto expected =
-        crypto::hmac_sha256(key.bytes(), crypto::as_bytes(token.substr(0, dot2)));
+    const auto expected = crypto::hmac_sha256(key.bytes(), crypto::as_bytes(token.substr(0, dot2)));
     if (!crypto::equal(*signature, expected)) return std::unexpected(TokenError::invalid_signature);
 
     // The payload is parsed only once it is known to be ours.

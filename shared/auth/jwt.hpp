@@ -43,19 +43,19 @@ class JwtKey {
 
 // The claims EdgeSync puts in (and requires of) every access token.
 struct AccessClaims {
-    std::string iss;        // issuer, compared exactly
-    std::string sub;        // account id (UUID)
-    std::string did;        // device id (UUID)
-    std::string sid;        // session id (UUID)
-    std::int64_t iat = 0;   // issued at, seconds since the Unix epoch (JWT NumericDate)
-    std::int64_t exp = 0;   // expires at, seconds since the Unix epoch; > iat
+    std::string iss;       // issuer, compared exactly
+    std::string sub;       // account id (UUID)
+    std::string did;       // device id (UUID)
+    std::string sid;       // session id (UUID)
+    std::int64_t iat = 0;  // issued at, seconds since the Unix epoch (JWT NumericDate)
+    std::int64_t exp = 0;  // expires at, seconds since the Unix epoch; > iat
 
     friend bool operator==(const AccessClaims&, const AccessClaims&) = default;
 };
 
 // Why a token was refused. The names are stable (logs, metrics, tests).
 enum class TokenError {
-    malformed,              // not three base64url parts of JSON objects, or an unknown header member
+    malformed,  // not three base64url parts of JSON objects, or an unknown header member
     unsupported_algorithm,  // header alg is not exactly "HS256" ("none", "HS512", "RS256", ...)
     invalid_signature,      // the MAC does not match under our key
     expired,                // exp <= now

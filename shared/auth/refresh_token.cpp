@@ -17,9 +17,8 @@ constexpr std::string_view k_mac_key_label = "edgesync refresh token mac key v1"
 constexpr std::size_t k_uuid_chars = 36;
 constexpr std::size_t k_b64_32_bytes_chars = 43;  // unpadded base64url of 32 bytes
 
-static_assert(k_refresh_token_chars ==
-              k_version.size() + 1 + k_uuid_chars + 1 + k_uuid_chars + 1 + k_b64_32_bytes_chars +
-                  1 + k_b64_32_bytes_chars);
+static_assert(k_refresh_token_chars == k_version.size() + 1 + k_uuid_chars + 1 + k_uuid_chars + 1 +
+                                           k_b64_32_bytes_chars + 1 + k_b64_32_bytes_chars);
 
 bool is_lower_uuid(std::string_view s) {
     if (!is_uuid(s)) return false;

@@ -106,7 +106,9 @@ ServiceResult<Device> AuthService::login_device(const Account& account, const Lo
             return service_error(ServiceErrorCode::invalid_argument, "device id must be a UUID");
         const std::string id = to_lower_ascii(*r.device_id);
         auto d = m_devices.find(account.id, id);
-        if (!d) return service_error(ServiceErrorCode::not_found, "no device " + id + " in this account");
+        if (!d)
+            return service_error(ServiceErrorCode::not_found,
+                                 "no device " + id + " in this account");
         if (d->revoked())
             return service_error(ServiceErrorCode::revoked, "device " + id + " is revoked");
         return std::move(*d);
@@ -118,8 +120,7 @@ ServiceResult<Device> AuthService::login_device(const Account& account, const Lo
         if (r.new_device->public_key.size() != crypto::k_box_public_key_bytes)
             return service_error(ServiceErrorCode::invalid_argument,
                                  "device public key must be 32 bytes (X25519)");
-        nd = {account.id, r.new_device->name, r.new_device->device_type,
-              r.new_device->public_key};
+        nd = {account.id, r.new_device->name, r.new_device->device_type, r.new_device->public_key};
     }
     auto created = m_devices.create(nd);
     if (!created) return bad_credentials();  // the account was deleted meanwhile
@@ -131,7 +132,8 @@ ServiceResult<void> AuthService::check_rate_limits(const std::string& email_key,
     // Both counted on every attempt, so a refused one still uses up the window.
     const auto pair =
         m_limiter.hit(redis_keys::login_ratelimit_key(email_key, ip), m_options.login_per_email_ip);
-    const auto per_ip = m_limiter.hit(redis_keys::login_ip_ratelimit_key(ip), m_options.login_per_ip);
+    const auto per_ip =
+        m_limiter.hit(redis_keys::login_ip_ratelimit_key(ip), m_options.login_per_ip);
     const auto wait = std::max(pair.retry_after, per_ip.retry_after);
     if (pair.allowed && per_ip.allowed) return {};
     ServiceError e{ServiceErrorCode::rate_limited,
@@ -142,8 +144,7 @@ ServiceResult<void> AuthService::check_rate_limits(const std::string& email_key,
 }
 
 ServiceResult<void> AuthService::check_access(const std::string& account_id,
-                                              const std::string& device_id,
-                                              ServiceErrorCode gone) {
+                                              const std::string& device_id, ServiceErrorCode gone) {
     const auto account = m_accounts.find_by_id(account_id);
     if (!account || account->deleted()) return service_error(gone, "the account no longer exists");
     if (account->disabled())

@@ -23,7 +23,7 @@ class SessionRepository;
 class Publisher;
 
 struct AuthOptions {
-    std::string issuer = "edgesync";  // JWT iss, written and required
+    std::string issuer = "edgesync";                             // JWT iss, written and required
     std::chrono::seconds access_ttl = auth::k_access_token_ttl;  // capped by the session's end
     // Absolute session lifetime from login; refreshing does not extend it.
     std::chrono::seconds session_ttl{30 * 24 * 3600};
@@ -43,9 +43,9 @@ struct ClientInfo {
 
 // A device registered together with the login (the agent's enrolment).
 struct NewDeviceSpec {
-    std::string name;                       // validate_device_name
+    std::string name;  // validate_device_name
     DeviceType device_type = DeviceType::agent;
-    Bytes public_key;                       // X25519, exactly 32 bytes
+    Bytes public_key;  // X25519, exactly 32 bytes
 };
 
 // At most one of device_id / new_device. Neither: a device named "browser" of
@@ -61,9 +61,9 @@ struct LoginRequest {
 
 // What login and refresh hand to the client.
 struct AuthTokens {
-    std::string access_token;       // JWT, send as "Authorization: Bearer ..."
-    Timestamp access_expires_at{};  // the JWT's exp
-    std::string refresh_token;      // single use: each refresh returns the next one
+    std::string access_token;        // JWT, send as "Authorization: Bearer ..."
+    Timestamp access_expires_at{};   // the JWT's exp
+    std::string refresh_token;       // single use: each refresh returns the next one
     Timestamp refresh_expires_at{};  // the session's end; refreshing does not extend it
     std::string account_id;
     std::string device_id;
@@ -93,9 +93,9 @@ struct Principal {
 // limiter and the publisher must outlive it. Thread-safe when they are.
 class AuthService {
   public:
-    AuthService(AccountRepository& accounts, DeviceRepository& devices,
-                SessionRepository& sessions, RateLimiter& limiter, Publisher& publisher,
-                auth::JwtKey key, AuthOptions options = {});
+    AuthService(AccountRepository& accounts, DeviceRepository& devices, SessionRepository& sessions,
+                RateLimiter& limiter, Publisher& publisher, auth::JwtKey key,
+                AuthOptions options = {});
 
     // AccountService::create's rules, no quota. Errors: invalid_email,
     // weak_password, email_taken (any letter case).
@@ -153,8 +153,7 @@ class AuthService {
                                                    ServiceErrorCode gone);
     // Deletes the session and announces it.
     void end_session(const std::string& account_id, const std::string& session_id);
-    [[nodiscard]] AuthTokens tokens_for(const std::string& account_id,
-                                        const std::string& device_id,
+    [[nodiscard]] AuthTokens tokens_for(const std::string& account_id, const std::string& device_id,
                                         const std::string& session_id, Timestamp session_end,
                                         std::string refresh_token, Timestamp at) const;
 

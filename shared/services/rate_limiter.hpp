@@ -9,7 +9,7 @@ namespace edgesync {
 // At most `max_attempts` per fixed window of `window`, the window opening with
 // the first attempt on a key (DESIGN: Auth, "Login attempts are rate limited").
 struct RateLimit {
-    std::int64_t max_attempts = 10;  // >= 1
+    std::int64_t max_attempts = 10;        // >= 1
     std::chrono::seconds window{15 * 60};  // >= 1 s
 };
 

@@ -17,15 +17,15 @@ namespace edgesync {
 // to_string() gives the snake_case code the server puts in
 // {"error":{"code":...}}, so never rename one, only add.
 enum class ServiceErrorCode {
-    invalid_email,     // not an acceptable email address
-    weak_password,     // fails crypto::check_password_policy (message says why)
-    email_taken,       // another live account has this email, in any letter case
-    not_found,         // no such account / device / session (or not visible to the caller)
-    ambiguous,         // a name matched several objects; `candidates` lists them
-    invalid_argument,  // any other malformed input (device name, quota, ...)
-    revoked,           // the device is revoked and the operation needs a live one
-    account_disabled,  // the account is disabled and the operation needs an active one
-    conflict,          // the object changed or is in a state that forbids the operation
+    invalid_email,        // not an acceptable email address
+    weak_password,        // fails crypto::check_password_policy (message says why)
+    email_taken,          // another live account has this email, in any letter case
+    not_found,            // no such account / device / session (or not visible to the caller)
+    ambiguous,            // a name matched several objects; `candidates` lists them
+    invalid_argument,     // any other malformed input (device name, quota, ...)
+    revoked,              // the device is revoked and the operation needs a live one
+    account_disabled,     // the account is disabled and the operation needs an active one
+    conflict,             // the object changed or is in a state that forbids the operation
     rate_limited,         // too many attempts; `retry_after` says when to try again
     invalid_credentials,  // wrong email or password (never says which)
     invalid_token,        // access or refresh token refused, or its session has ended

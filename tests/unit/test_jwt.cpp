@@ -100,13 +100,14 @@ TEST_F(Jwt, AcceptsAnotherSpellingOfTheSameHeaderAndClaims) {
 
 TEST_F(Jwt, TypIsOptionalAndCaseInsensitive) {
     EXPECT_TRUE(verify(forge(R"({"alg":"HS256"})", payload_with(k_all_claims))).has_value());
-    EXPECT_TRUE(verify(forge(R"({"alg":"HS256","typ":"jwt"})", payload_with(k_all_claims)))
-                    .has_value());
+    EXPECT_TRUE(
+        verify(forge(R"({"alg":"HS256","typ":"jwt"})", payload_with(k_all_claims))).has_value());
 }
 
 TEST_F(Jwt, AlgNoneIsRefusedWithOrWithoutASignature) {
     const auto payload = payload_with(k_all_claims);
-    const std::string unsigned_token = b64(R"({"alg":"none","typ":"JWT"})") + "." + b64(payload) + ".";
+    const std::string unsigned_token =
+        b64(R"({"alg":"none","typ":"JWT"})") + "." + b64(payload) + ".";
     EXPECT_EQ(error_of(unsigned_token), TokenError::unsupported_algorithm);
     EXPECT_EQ(error_of(forge(R"({"alg":"none"})", payload)), TokenError::unsupported_algorithm);
     EXPECT_EQ(error_of(forge(R"({"alg":"None"})", payload)), TokenError::unsupported_algorithm);
@@ -114,9 +115,9 @@ TEST_F(Jwt, AlgNoneIsRefusedWithOrWithoutASignature) {
 
 TEST_F(Jwt, OtherAlgorithmsAreRefused) {
     const auto payload = payload_with(k_all_claims);
-    for (const char* header : {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"HS384"})",
-                               R"({"alg":"RS256","typ":"JWT"})", R"({"alg":"ES256"})",
-                               R"({"alg":"hs256"})", R"({"alg":""})"})
+    for (const char* header :
+         {R"({"alg":"HS512","typ":"JWT"})", R"({"alg":"HS384"})", R"({"alg":"RS256","typ":"JWT"})",
+          R"({"alg":"ES256"})", R"({"alg":"hs256"})", R"({"alg":""})"})
         EXPECT_EQ(error_of(forge(header, payload)), TokenError::unsupported_algorithm) << header;
 }
 
@@ -125,8 +126,8 @@ TEST_F(Jwt, HeaderWithoutAStringAlgOrWithOtherMembersIsMalformed) {
     for (const char* header :
          {R"({"typ":"JWT"})", R"({})", R"({"alg":256})", R"({"alg":["HS256"]})",
           R"({"alg":"HS256","kid":"k1"})", R"({"alg":"HS256","crit":["exp"]})",
-          R"({"alg":"HS256","typ":"JWS"})", R"({"alg":"HS256","typ":1})",
-          R"(["HS256"])", R"("HS256")", R"({"alg":"HS256")", "not json"})
+          R"({"alg":"HS256","typ":"JWS"})", R"({"alg":"HS256","typ":1})", R"(["HS256"])",
+          R"("HS256")", R"({"alg":"HS256")", "not json"})
         EXPECT_EQ(error_of(forge(header, payload)), TokenError::malformed) << header;
 }
 
@@ -137,8 +138,8 @@ TEST_F(Jwt, ChangedPayloadOrSignatureFailsTheSignatureCheck) {
     // Another account's id in an otherwise identical payload, old signature kept.
     std::string payload(k_all_claims);
     payload.replace(payload.find("11111111-1111"), 13, "44444444-4444");
-    const std::string swapped = token.substr(0, dot1) + "." + b64(payload_with(payload)) +
-                                token.substr(dot2);
+    const std::string swapped =
+        token.substr(0, dot1) + "." + b64(payload_with(payload)) + token.substr(dot2);
     EXPECT_EQ(error_of(swapped), TokenError::invalid_signature);
 
     std::string flipped = token;
@@ -154,8 +155,9 @@ TEST_F(Jwt, ChangedPayloadOrSignatureFailsTheSignatureCheck) {
 TEST_F(Jwt, ATokenSignedWithAnotherKeyIsRefused) {
     const JwtKey other("another-secret-that-is-long-enough-0123");
     EXPECT_EQ(error_of(issue_access_token(other, claims())), TokenError::invalid_signature);
-    EXPECT_EQ(error_of(forge(k_hs256, payload_with(k_all_claims), "another-secret-0123456789-abcdefgh")),
-              TokenError::invalid_signature);
+    EXPECT_EQ(
+        error_of(forge(k_hs256, payload_with(k_all_claims), "another-secret-0123456789-abcdefgh")),
+        TokenError::invalid_signature);
 }
 
 TEST_F(Jwt, ExpiresAtExpNotAfter) {
@@ -191,12 +193,13 @@ TEST_F(Jwt, MalformedShapesAreRefused) {
     const auto dot2 = good.rfind('.');
     const std::string padded = good.substr(0, dot1) + "==" + good.substr(dot1);
     const std::string not_base64 = good.substr(0, dot1 + 1) + "e30*" + good.substr(dot2);
-    const std::string std_base64 = good.substr(0, dot2 + 1) + "qMRe0SalVX2UEIMY+CMJRNRRkDjFPLh5yrTOqJRK9WQ";
+    const std::string std_base64 =
+        good.substr(0, dot2 + 1) + "qMRe0SalVX2UEIMY+CMJRNRRkDjFPLh5yrTOqJRK9WQ";
     for (const std::string& token :
-         {std::string(), std::string("."), std::string(".."), std::string("..."), std::string("abc"),
-          good.substr(0, dot2), good + ".", good + ".e30", "." + good.substr(dot1 + 1),
-          good.substr(0, dot1) + ".." + good.substr(dot2 + 1), padded, not_base64, std_base64,
-          " " + good, good + "\n", std::string(k_jwt_max_chars + 1, 'a')})
+         {std::string(), std::string("."), std::string(".."), std::string("..."),
+          std::string("abc"), good.substr(0, dot2), good + ".", good + ".e30",
+          "." + good.substr(dot1 + 1), good.substr(0, dot1) + ".." + good.substr(dot2 + 1), padded,
+          not_base64, std_base64, " " + good, good + "\n", std::string(k_jwt_max_chars + 1, 'a')})
         EXPECT_EQ(error_of(token), TokenError::malformed) << token;
 }
 
