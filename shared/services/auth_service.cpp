@@ -68,9 +68,11 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
         return service_error(ServiceErrorCode::account_disabled, "this account is disabled");
     // The password was right: earlier failures from here need not count.
     m_limiter.reset(redis_keys::login_ratelimit_key(email_key, r.client.ip));
-    if (crypto::password_needs_rehash(account->password_hash, m_options.password_limits))
-        (void)m_accounts.set_password_hash(
-            account->id, crypto::hash_password(r.password, m_options.password_limits));
+    std::string password_hash = account->password_hash;
+    if (crypto::password_needs_rehash(password_hash, m_options.password_limits)) {
+        password_hash = crypto::hash_password(r.password, m_options.password_limits);
+        (void)m_accounts.set_password_hash(account->id, password_hash);
+    }
 
     auto device = login_device(*account, r);
     if (!device) return std::unexpected(std::move(device.error()));
@@ -89,10 +91,12 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
     s.user_agent = r.client.user_agent.substr(0, k_max_user_agent_bytes);
     m_sessions.create(s);
 
-    // Checked again after the write: a revoke or disable that ran since the
-    // checks above wrote Postgres before it purged Redis, so either its purge
-    // saw this session or this read sees its write. No session can outlive it.
-    if (auto still = check_access(s.account_id, s.device_id, ServiceErrorCode::invalid_credentials);
+    // Checked again after the write: a revoke, disable, delete or password
+    // change that ran since the checks above wrote Postgres before it purged
+    // Redis, so either its purge saw this session or this read sees its
+    // write. No session can outlive it.
+    if (auto still = check_access(s.account_id, s.device_id, ServiceErrorCode::invalid_credentials,
+                                  &password_hash);
         !still) {
         m_sessions.remove(s.account_id, s.id);
         return std::unexpected(std::move(still.error()));
@@ -144,9 +148,12 @@ ServiceResult<void> AuthService::check_rate_limits(const std::string& email_key,
 }
 
 ServiceResult<void> AuthService::check_access(const std::string& account_id,
-                                              const std::string& device_id, ServiceErrorCode gone) {
+                                              const std::string& device_id, ServiceErrorCode gone,
+                                              const std::string* password_hash) {
     const auto account = m_accounts.find_by_id(account_id);
     if (!account || account->deleted()) return service_error(gone, "the account no longer exists");
+    if (password_hash && account->password_hash != *password_hash)
+        return service_error(gone, "the password has just been changed");
     if (account->disabled())
         return service_error(ServiceErrorCode::account_disabled, "this account is disabled");
     const auto device = m_devices.find(account_id, device_id);

@@ -145,12 +145,14 @@ class AuthService {
                                                      const LoginRequest& request);
     [[nodiscard]] ServiceResult<void> check_rate_limits(const std::string& email_key,
                                                         const std::string& ip);
-    // The account exists, is not deleted nor disabled, and the device exists
+    // The account exists, is not deleted nor disabled (and, when
+    // `password_hash` is given, still has that hash), and the device exists
     // and is not revoked. Errors: `gone` for a missing or deleted account or
-    // device, account_disabled, revoked.
+    // device or a changed password, account_disabled, revoked.
     [[nodiscard]] ServiceResult<void> check_access(const std::string& account_id,
                                                    const std::string& device_id,
-                                                   ServiceErrorCode gone);
+                                                   ServiceErrorCode gone,
+                                                   const std::string* password_hash = nullptr);
     // Deletes the session and announces it.
     void end_session(const std::string& account_id, const std::string& session_id);
     [[nodiscard]] AuthTokens tokens_for(const std::string& account_id, const std::string& device_id,
