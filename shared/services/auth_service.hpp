@@ -34,8 +34,10 @@ struct AuthOptions {
     crypto::PwhashLimits password_limits = crypto::interactive_limits();
 };
 
-// Where a request came from; kept in the session (login) and logged on
-// suspected token theft (refresh). Both are free text from the request.
+// Where a request came from, as the server saw it. login keeps both in the
+// session (the user agent cut to 512 bytes) and keys its rate limits on `ip`;
+// refresh logs `ip` when it ends a session for token reuse. Free text: the
+// server passes an address it trusts (its peer, or a vetted proxy header).
 struct ClientInfo {
     std::string ip;
     std::string user_agent;
