@@ -38,6 +38,11 @@ namespace edgesync::redis_keys {
 [[nodiscard]] inline std::string login_ratelimit_key(std::string_view email, std::string_view ip) {
     return "es:ratelimit:login:" + std::string(email) + ":" + std::string(ip);
 }
+// es:ratelimit:login-ip:ip — attempt counter over every email from one address
+// ("login-ip" cannot collide with the key above: an email contains '@').
+[[nodiscard]] inline std::string login_ip_ratelimit_key(std::string_view ip) {
+    return "es:ratelimit:login-ip:" + std::string(ip);
+}
 
 // Pub/sub channels. Channels are not keys (a cluster broadcasts them), but they
 // are spelled as DESIGN writes them, hash-tag braces included, for consistency.

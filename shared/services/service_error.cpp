@@ -22,6 +22,12 @@ std::string_view to_string(ServiceErrorCode code) noexcept {
             return "account_disabled";
         case ServiceErrorCode::conflict:
             return "conflict";
+        case ServiceErrorCode::rate_limited:
+            return "rate_limited";
+        case ServiceErrorCode::invalid_credentials:
+            return "invalid_credentials";
+        case ServiceErrorCode::invalid_token:
+            return "invalid_token";
     }
     return "internal_error";  // unreachable for valid enumerators
 }
@@ -40,6 +46,10 @@ ExitCode to_exit_code(ServiceErrorCode code) noexcept {
         case ServiceErrorCode::account_disabled:
         case ServiceErrorCode::conflict:
             return ExitCode::conflict;
+        case ServiceErrorCode::rate_limited:
+        case ServiceErrorCode::invalid_credentials:
+        case ServiceErrorCode::invalid_token:
+            return ExitCode::failure;
     }
     return ExitCode::failure;
 }
@@ -59,6 +69,11 @@ int to_http_status(ServiceErrorCode code) noexcept {
         case ServiceErrorCode::revoked:
         case ServiceErrorCode::account_disabled:
             return 403;
+        case ServiceErrorCode::rate_limited:
+            return 429;
+        case ServiceErrorCode::invalid_credentials:
+        case ServiceErrorCode::invalid_token:
+            return 401;
     }
     return 500;
 }

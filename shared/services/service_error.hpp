@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -16,15 +17,18 @@ namespace edgesync {
 // to_string() gives the snake_case code the server puts in
 // {"error":{"code":...}}, so never rename one, only add.
 enum class ServiceErrorCode {
-    invalid_email,     // not an acceptable email address
-    weak_password,     // fails crypto::check_password_policy (message says why)
-    email_taken,       // another live account has this email, in any letter case
-    not_found,         // no such account / device / session (or not visible to the caller)
-    ambiguous,         // a name matched several objects; `candidates` lists them
-    invalid_argument,  // any other malformed input (device name, quota, ...)
-    revoked,           // the device is revoked and the operation needs a live one
-    account_disabled,  // the account is disabled and the operation needs an active one
-    conflict,          // the object changed or is in a state that forbids the operation
+    invalid_email,        // not an acceptable email address
+    weak_password,        // fails crypto::check_password_policy (message says why)
+    email_taken,          // another live account has this email, in any letter case
+    not_found,            // no such account / device / session (or not visible to the caller)
+    ambiguous,            // a name matched several objects; `candidates` lists them
+    invalid_argument,     // any other malformed input (device name, quota, ...)
+    revoked,              // the device is revoked and the operation needs a live one
+    account_disabled,     // the account is disabled and the operation needs an active one
+    conflict,             // the object changed or is in a state that forbids the operation
+    rate_limited,         // too many attempts; `retry_after` says when to try again
+    invalid_credentials,  // wrong email or password (never says which)
+    invalid_token,        // access or refresh token refused, or its session has ended
 };
 
 struct ServiceError {
@@ -33,6 +37,9 @@ struct ServiceError {
     // For `ambiguous`: one line per match, "<id>  <name>" (plus "  [revoked]"
     // for a revoked device), so the CLI can print them as they are.
     std::vector<std::string> candidates;
+    // For `rate_limited`: seconds until an attempt can succeed (>= 1), for
+    // the Retry-After header. 0 otherwise.
+    std::chrono::seconds retry_after{0};
 };
 
 template <class T>
@@ -52,11 +59,14 @@ using ServiceResult = std::expected<T, ServiceError>;
 //       the command line must change (another value, a more precise ref);
 //   not_found                                                  -> not_found (3);
 //   email_taken, revoked, account_disabled, conflict           -> conflict (4):
-//       the input is well-formed but the stored state forbids it.
+//       the input is well-formed but the stored state forbids it;
+//   rate_limited, invalid_credentials, invalid_token           -> failure (1).
 [[nodiscard]] ExitCode to_exit_code(ServiceErrorCode code) noexcept;
 
 // HTTP status for the server: 400 for malformed input and ambiguous refs,
-// 404 not_found, 409 email_taken and conflict, 403 revoked and account_disabled.
+// 404 not_found, 409 email_taken and conflict, 403 revoked and account_disabled,
+// 429 rate_limited (send Retry-After: retry_after), 401 invalid_credentials
+// and invalid_token.
 [[nodiscard]] int to_http_status(ServiceErrorCode code) noexcept;
 
 }  // namespace edgesync

@@ -97,6 +97,9 @@ TEST(ServiceErrorMapping, CodesAreStableSnakeCaseNames) {
     EXPECT_EQ(to_string(ServiceErrorCode::revoked), "revoked");
     EXPECT_EQ(to_string(ServiceErrorCode::account_disabled), "account_disabled");
     EXPECT_EQ(to_string(ServiceErrorCode::conflict), "conflict");
+    EXPECT_EQ(to_string(ServiceErrorCode::rate_limited), "rate_limited");
+    EXPECT_EQ(to_string(ServiceErrorCode::invalid_credentials), "invalid_credentials");
+    EXPECT_EQ(to_string(ServiceErrorCode::invalid_token), "invalid_token");
 }
 
 TEST(ServiceErrorMapping, ExitCodesFollowTheCliContract) {
@@ -109,6 +112,9 @@ TEST(ServiceErrorMapping, ExitCodesFollowTheCliContract) {
     EXPECT_EQ(to_exit_code(ServiceErrorCode::revoked), ExitCode::conflict);
     EXPECT_EQ(to_exit_code(ServiceErrorCode::account_disabled), ExitCode::conflict);
     EXPECT_EQ(to_exit_code(ServiceErrorCode::conflict), ExitCode::conflict);
+    EXPECT_EQ(to_exit_code(ServiceErrorCode::rate_limited), ExitCode::failure);
+    EXPECT_EQ(to_exit_code(ServiceErrorCode::invalid_credentials), ExitCode::failure);
+    EXPECT_EQ(to_exit_code(ServiceErrorCode::invalid_token), ExitCode::failure);
 }
 
 TEST(ServiceErrorMapping, HttpStatusesMatchTheApi) {
@@ -119,6 +125,9 @@ TEST(ServiceErrorMapping, HttpStatusesMatchTheApi) {
     EXPECT_EQ(to_http_status(ServiceErrorCode::conflict), 409);
     EXPECT_EQ(to_http_status(ServiceErrorCode::revoked), 403);
     EXPECT_EQ(to_http_status(ServiceErrorCode::account_disabled), 403);
+    EXPECT_EQ(to_http_status(ServiceErrorCode::rate_limited), 429);
+    EXPECT_EQ(to_http_status(ServiceErrorCode::invalid_credentials), 401);
+    EXPECT_EQ(to_http_status(ServiceErrorCode::invalid_token), 401);
 }
 
 TEST(RevocationMessage, HasTheDocumentedShapes) {

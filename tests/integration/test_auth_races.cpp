@@ -1,0 +1,101 @@
+// AuthService::login against access being taken away while it runs: the
+// Postgres write of a revoke / disable / password change landing after
+// login's checks but before its session exists (so the purge that follows it
+// in Redis finds nothing to purge). The interleaving is forced through a
+// wrapper at the SessionRepository seam; Postgres and Redis are real.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "shared/crypto/password.hpp"
+#include "tests/integration/auth_fixture.hpp"
+
+namespace edgesync::test {
+namespace {
+
+// Forwards to the real repository; runs `after_create` right after a session
+// is stored.
+class InterleavingSessions final : public SessionRepository {
+  public:
+    explicit InterleavingSessions(SessionRepository& real) : m_real(real) {}
+
+    std::function<void()> after_create;
+
+    void create(const Session& s) override {
+        m_real.create(s);
+        if (after_create) after_create();
+    }
+    std::optional<Session> get(const std::string& aid, const std::string& sid) override {
+        return m_real.get(aid, sid);
+    }
+    std::vector<Session> list(const std::string& aid) override { return m_real.list(aid); }
+    bool rotate_refresh(const std::string& aid, const std::string& sid, const std::string& expected,
+                        const std::string& next) override {
+        return m_real.rotate_refresh(aid, sid, expected, next);
+    }
+    bool remove(const std::string& aid, const std::string& sid) override {
+        return m_real.remove(aid, sid);
+    }
+    std::size_t remove_all(const std::string& aid) override { return m_real.remove_all(aid); }
+    std::size_t remove_by_device(const std::string& aid, const std::string& did) override {
+        return m_real.remove_by_device(aid, did);
+    }
+    SweepStats sweep() override { return m_real.sweep(); }
+
+  private:
+    SessionRepository& m_real;
+};
+
+class AuthLoginRace : public AuthFixture {
+  protected:
+    InterleavingSessions m_interleaving{m_session_repo};
+    AuthService m_racing_auth{m_account_repo, m_device_repo, m_interleaving,
+                              m_limiter,      m_publisher,   auth::JwtKey(k_auth_test_secret),
+                              test_options()};
+};
+
+TEST_F(AuthLoginRace, ADeviceRevokedMeanwhileKeepsNoSession) {
+    const auto a = make_account();
+    const auto d = make_device(a.id);
+    m_interleaving.after_create = [&] {
+        ASSERT_TRUE(m_device_repo.revoke(a.id, d.id).has_value());
+    };
+    auto r = request(a.email);
+    r.device_id = d.id;
+    const auto t = m_racing_auth.login(r);
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, ServiceErrorCode::revoked);
+    EXPECT_TRUE(m_session_repo.list(a.id).empty());
+}
+
+TEST_F(AuthLoginRace, AnAccountDisabledMeanwhileKeepsNoSession) {
+    const auto a = make_account();
+    m_interleaving.after_create = [&] { ASSERT_TRUE(m_account_repo.set_disabled(a.id, true)); };
+    const auto t = m_racing_auth.login(request(a.email));
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, ServiceErrorCode::account_disabled);
+    EXPECT_TRUE(m_session_repo.list(a.id).empty());
+}
+
+TEST_F(AuthLoginRace, APasswordChangedMeanwhileKeepsNoSession) {
+    const auto a = make_account();
+    m_interleaving.after_create = [&] {
+        ASSERT_TRUE(m_account_repo.set_password_hash(
+            a.id, crypto::hash_password("a brand new password", crypto::minimum_limits())));
+    };
+    const auto t = m_racing_auth.login(request(a.email));
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, ServiceErrorCode::invalid_credentials);
+    EXPECT_TRUE(m_session_repo.list(a.id).empty());
+}
+
+TEST_F(AuthLoginRace, WithoutInterferenceTheSameLoginSucceeds) {
+    const auto a = make_account();
+    const auto t = m_racing_auth.login(request(a.email));
+    ASSERT_TRUE(t.has_value()) << t.error().message;
+    EXPECT_EQ(m_session_repo.list(a.id).size(), 1U);
+}
+
+}  // namespace
+}  // namespace edgesync::test
