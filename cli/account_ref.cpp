@@ -43,8 +43,4 @@ Account resolve_account(AccountRepository& accounts, const std::string& ref) {
     return *found;
 }
 
-nlohmann::json account_json(const Account& account) {
-    return {{"id", account.id}, {"email", account.email}};
-}
-
 }  // namespace edgesync::cli

@@ -26,7 +26,5 @@ namespace edgesync::cli {
 // Error "no account 'ref'" with ExitCode::not_found (exit 3) when none matches.
 [[nodiscard]] Account resolve_account(AccountRepository& accounts, const std::string& ref);
 
-// {"id": ..., "email": ...}: how JSON output names the account it is about.
-[[nodiscard]] nlohmann::json account_json(const Account& account);
 
 }  // namespace edgesync::cli

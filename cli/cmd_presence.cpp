@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/account_ref.hpp"
+#include "cli/admin_output.hpp"
 #include "cli/console.hpp"
 #include "cli/groups.hpp"
 #include "cli/stores.hpp"
@@ -61,7 +62,7 @@ ExitCode presence_list(const Context& context, const std::string& account_ref) {
                             {"last_seen", time_json(r.last_seen())},
                             {"server", r.presence ? json(r.presence->server) : json(nullptr)},
                             {"revoked", r.device.revoked()}});
-        print_json({{"account", account_json(account)}, {"devices", std::move(list)}});
+        print_json({{"account", account_ref_json(account)}, {"devices", std::move(list)}});
         return ExitCode::ok;
     }
     if (rows.empty()) {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/account_ref.hpp"
+#include "cli/admin_output.hpp"
 #include "cli/console.hpp"
 #include "cli/groups.hpp"
 #include "cli/stores.hpp"
@@ -75,7 +76,7 @@ ExitCode state_list(const Context& context, const ListArgs& args) {
     if (context.json) {
         json rows = json::array();
         for (const auto& s : states) rows.push_back(state_json(s, names));
-        print_json({{"account", account_json(account)},
+        print_json({{"account", account_ref_json(account)},
                     {"limit", args.limit},
                     {"offset", args.offset},
                     {"more", more},
@@ -113,7 +114,7 @@ ExitCode state_show(const Context& context, const ShowArgs& args) {
         names.emplace(device->id, device->name);
     if (context.json) {
         auto doc = state_json(*state, names);
-        doc["account"] = account_json(account);
+        doc["account"] = account_ref_json(account);
         if (args.raw) {
             doc["nonce"] = base64_encode(state->nonce);
             doc["state"] = base64_encode(state->state);
