@@ -1,12 +1,5 @@
-// edgesync: the admin CLI. Command groups live one per file (cli/cmd_*.cpp).
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
+// edgesync: the admin CLI. The command tree lives in cli/app.cpp, one command
+// group per file (cli/cmd_*.cpp), registered in cli/groups.hpp.
+#include "cli/app.hpp"
 
-#include "shared/version.hpp"
-
-int main(int argc, char** argv) {
-    CLI::App app{"edgesync: EdgeSync administration (migrations, accounts, devices, sessions)"};
-    app.set_version_flag("--version", std::string("edgesync ") + edgesync::k_version);
-    CLI11_PARSE(app, argc, argv);
-    return 0;
-}
+int main(int argc, char** argv) { return edgesync::cli::run(argc, argv); }

@@ -3,7 +3,8 @@
 -- next per-account sequence number, appends the event and updates usage — or
 -- changes nothing and reports why, with the current row.
 --
---   p_expect_version = 0  -> the key must not exist (a tombstone counts as absent)
+--   p_expect_version = 0  -> the key must not exist (a tombstone counts as absent);
+--                            with p_delete: 'conflict' if live, else 'not_found'
 --   p_expect_version = V  -> the key's current version must be V
 --   p_delete              -> write a tombstone instead of p_state/p_nonce
 --
@@ -43,6 +44,8 @@ BEGIN
     IF p_expect_version = 0 THEN
         IF cur.id IS NOT NULL AND cur.deleted_at IS NULL THEN
             status := 'conflict';
+        ELSIF p_delete THEN
+            status := 'not_found';  -- nothing live to delete
         END IF;
     ELSIF cur.id IS NULL OR (p_delete AND cur.deleted_at IS NOT NULL
                              AND cur.version = p_expect_version) THEN

@@ -1,0 +1,2 @@
+DROP FUNCTION IF EXISTS es_write_batch(uuid, uuid[], text[], bigint[], boolean[], bytea, integer[],
+                                       bytea, integer[]);
