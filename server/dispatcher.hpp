@@ -47,7 +47,7 @@ public:
     struct Options {
         std::size_t default_max_body_bytes = 1 << 20;
         // Receives each access log line; default: spdlog at info level.
-        std::function<void(const std::string&)> access_log;
+        std::function<void(const std::string&)> access_log{};
     };
 
     Dispatcher(const Router& router, MetricsRegistry& metrics, Options options);

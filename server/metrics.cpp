@@ -188,8 +188,16 @@ Histogram& MetricsRegistry::histogram(std::string_view name, std::string_view he
 
 void MetricsRegistry::gauge_callback(std::string_view name, std::string_view help, Labels labels,
                                      std::function<double()> read) {
-    if (!read) throw std::invalid_argument("gauge callback must not be empty");
+    if (!read) throw std::invalid_argument("metric callback must not be empty");
     Series& s = series(name, help, gauge_type, std::move(labels), {});
+    std::lock_guard lock(m_mutex);
+    s.read = std::move(read);
+}
+
+void MetricsRegistry::counter_callback(std::string_view name, std::string_view help,
+                                       Labels labels, std::function<double()> read) {
+    if (!read) throw std::invalid_argument("metric callback must not be empty");
+    Series& s = series(name, help, counter_type, std::move(labels), {});
     std::lock_guard lock(m_mutex);
     s.read = std::move(read);
 }
@@ -201,7 +209,15 @@ std::string MetricsRegistry::render() const {
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape_help(family->help), name,
                            type_name(family->type));
         for (const auto& [labels, s] : family->series) {
-            if (s->counter) {
+            if (s->read) {
+                double v = 0;
+                try {
+                    v = s->read();
+                } catch (...) {
+                    v = std::nan("");  // a broken source must not break the scrape
+                }
+                out += fmt::format("{}{} {}\n", name, label_text(labels), format_value(v));
+            } else if (s->counter) {
                 out += fmt::format("{}{} {}\n", name, label_text(labels), s->counter->value());
             } else if (s->histogram) {
                 const auto snap = s->histogram->snapshot();
@@ -215,15 +231,8 @@ std::string MetricsRegistry::render() const {
                 out += fmt::format("{}_sum{} {}\n", name, label_text(labels), format_value(snap.sum));
                 out += fmt::format("{}_count{} {}\n", name, label_text(labels), snap.count);
             } else {
-                double v = s->gauge->value();
-                if (s->read) {
-                    try {
-                        v = s->read();
-                    } catch (...) {
-                        v = std::nan("");  // a broken source must not break the scrape
-                    }
-                }
-                out += fmt::format("{}{} {}\n", name, label_text(labels), format_value(v));
+                out += fmt::format("{}{} {}\n", name, label_text(labels),
+                                   format_value(s->gauge->value()));
             }
         }
     }

@@ -94,6 +94,10 @@ public:
     // Registering the same series again replaces its callback.
     void gauge_callback(std::string_view name, std::string_view help, Labels labels,
                         std::function<double()> read);
+    // The same for a counter kept elsewhere (e.g. a pool's timeout count);
+    // `read` must never decrease.
+    void counter_callback(std::string_view name, std::string_view help, Labels labels,
+                          std::function<double()> read);
 
     // Every family sorted by name, series sorted by labels, '# HELP' and
     // '# TYPE' lines first. Content type: k_prometheus_content_type.

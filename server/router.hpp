@@ -27,7 +27,7 @@ struct RouteOptions {
     // Largest request body accepted, in bytes; nullopt = the server default
     // (SERVER_MAX_BODY_BYTES). Checked against Content-Length before the body
     // is read (413 payload_too_large), and while reading a chunked body.
-    std::optional<std::size_t> max_body_bytes;
+    std::optional<std::size_t> max_body_bytes{};
 };
 
 struct Route {
