@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
@@ -126,10 +127,10 @@ int App::run() {
                                                s.services);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
-        spdlog::info("received {}; stopping: no new connections, finishing requests in flight",
-                     signo == SIGTERM ? "SIGTERM" : "SIGINT");
         listener->stop();
         s.tracker.shutdown_all();
+        spdlog::info("received {}; stopping: no new connections, finishing requests in flight",
+                     signo == SIGTERM ? "SIGTERM" : "SIGINT");
         stop_signal.set_value(signo);
     });
 
@@ -141,6 +142,10 @@ int App::run() {
                  redact_url(s.config.database_url), redact_url(s.config.redis_url));
     listener->run();
 
+    // Keeps run() going when no operation is pending: once the acceptor is
+    // closed, a request on a worker has nothing in the io_context until it
+    // posts its result back. Ended by ioc.stop() below.
+    auto work = net::make_work_guard(s.ioc);
     std::vector<std::thread> threads;
     threads.reserve(s.config.io_threads);
     for (std::size_t i = 0; i < s.config.io_threads; ++i)

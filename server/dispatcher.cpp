@@ -11,6 +11,7 @@
 
 #include "server/access_log.hpp"
 #include "server/response.hpp"
+#include "shared/db/pg_pool.hpp"
 #include "shared/util/error.hpp"
 #include "shared/util/uuid.hpp"
 
@@ -94,6 +95,11 @@ Response Dispatcher::handle(RequestContext& ctx) const noexcept {
             // Reading a field of the wrong type from a client's document: bad
             // input, never a 500. nlohmann's messages name types and keys, not values.
             return error_response(400, error_code::invalid_request, e.what());
+        } catch (const PoolTimeoutError& e) {
+            spdlog::warn("request {} ({}): {}", ctx.request_id, ctx.route_template(), e.what());
+            auto r = error_response(503, error_code::overloaded, "the server is busy; retry later");
+            r.headers.set("Retry-After", "1");
+            return r;
         } catch (const ConnectionError& e) {
             spdlog::warn("request {} ({}): backing service unavailable: {}", ctx.request_id,
                          ctx.route_template(), e.what());
@@ -162,11 +168,12 @@ Response Dispatcher::dispatch(Request request) const {
     start(ctx);
     auto decision = route(ctx);
     Response response;
-    if (decision.immediate) {
-        response = std::move(*decision.immediate);
-    } else if (ctx.request.body.size() > decision.max_body_bytes) {
+    if (ctx.request.body.size() > decision.max_body_bytes) {
         response = error_response(413, error_code::payload_too_large,
-                                  fmt::format("the body exceeds {} bytes", decision.max_body_bytes));
+                                  fmt::format("the request body exceeds {} bytes",
+                                              decision.max_body_bytes));
+    } else if (decision.immediate) {
+        response = std::move(*decision.immediate);
     } else {
         response = handle(ctx);
     }

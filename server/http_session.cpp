@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <limits>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -94,7 +95,10 @@ private:
         m_state = State::reading;
         m_parser.emplace();
         m_parser->header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
-        m_parser->body_limit(boost::none);  // checked per route once the header is known
+        // Checked per route once the header is known. Not boost::none: Beast
+        // 1.74 compares the Content-Length with the optional, and none is less
+        // than every number, so "no limit" would refuse every body.
+        m_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         m_stream.expires_after(limits().read_timeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -130,8 +134,10 @@ private:
 
         const auto length = m_parser->content_length();
         const bool has_body = (length && *length > 0) || m_parser->chunked();
-        if (m_decision.immediate) return respond(std::move(*m_decision.immediate), has_body);
+        // Too large is answered first, even for an unknown route: either way the
+        // body will not be read, and the client learns the real obstacle.
         if (length && *length > m_decision.max_body_bytes) return reject_too_large();
+        if (m_decision.immediate) return respond(std::move(*m_decision.immediate), has_body);
         m_parser->body_limit(m_decision.max_body_bytes);
 
         const auto expect = req[http::field::expect];
