@@ -76,8 +76,12 @@ private:
         m_state = State::idle;
         m_ctx.reset();
         m_parser.reset();
-        if (m_stopping) return close_now();
         if (m_buffer.size() > 0) return do_read_header();  // pipelined request already here
+        if (m_stopping) {
+            // Shutting down: serve a request that has started to arrive, else close.
+            beast::error_code ec;
+            if (m_stream.socket().available(ec) == 0 || ec) return close_now();
+        }
         m_stream.expires_after(limits().idle_timeout);
         m_stream.async_read_some(m_buffer.prepare(k_first_read_bytes),
                                  [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -87,6 +91,11 @@ private:
 
     void on_wait(beast::error_code ec, std::size_t n) {
         m_buffer.commit(n);
+        if (ec == net::error::operation_aborted && m_stopping) {
+            // Cancelled by on_shutdown, possibly just as a request arrived.
+            beast::error_code aec;
+            if (m_buffer.size() > 0 || m_stream.socket().available(aec) > 0) return do_read_header();
+        }
         if (ec) return close_now();  // client closed, idle timeout, or shutdown
         do_read_header();
     }
@@ -234,7 +243,7 @@ private:
         dispatcher().complete(*m_ctx, m_status, m_response.body().size());
         m_response = {};
         if (ec) return close_now();
-        if (!keep || m_stopping) return linger_close();
+        if (!keep) return linger_close();
         do_wait();
     }
 
@@ -269,9 +278,15 @@ private:
 
     void on_shutdown() {
         m_stopping = true;
-        // Idle keep-alive connections close now; a request in flight finishes
-        // and its response goes out with Connection: close.
-        if (m_state == State::idle) close_now();
+        // Idle keep-alive connections close; a request in flight finishes and
+        // its response goes out with Connection: close. Cancel rather than
+        // close: if the wait for a request already completed with its first
+        // bytes (its handler queued behind this one), that request is in
+        // flight and must still be read; a wait still pending ends with
+        // operation_aborted and on_wait closes.
+        if (m_state != State::idle) return;
+        beast::error_code ec;
+        m_stream.socket().cancel(ec);
     }
 
     beast::tcp_stream m_stream;
