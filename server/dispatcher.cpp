@@ -142,7 +142,7 @@ void Dispatcher::complete(const RequestContext& ctx, int status, std::size_t byt
             .inc();
         m_metrics
             .histogram("edgesync_http_request_duration_seconds",
-                       "Time from reading the request header to the response written",
+                       "Time from reading the request header to the response being ready",
                        std::move(labels), k_latency_buckets)
             .observe(std::chrono::duration<double>(elapsed).count());
         m_options.access_log(format_access_log({

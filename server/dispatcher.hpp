@@ -37,8 +37,9 @@ struct RouteDecision {
 //   route()    I/O thread: route, captures, body limit, where to run.
 //   handle()   I/O thread or worker: hooks + handler; exceptions become
 //              error responses (never escape).
-//   finish()   before writing: X-Request-Id header.
-//   complete() after writing: metrics and the access log line.
+//   finish()   X-Request-Id header.
+//   complete() just before writing: metrics and the access log line
+//              (latency = header read to response ready).
 //
 // dispatch() runs them all in a row, for tests and tools that have no socket.
 // Thread-safe once set up (add_hook only during setup).

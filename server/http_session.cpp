@@ -230,7 +230,9 @@ private:
         m_response.body() = std::move(response.body);
         m_response.keep_alive(keep);
         m_response.prepare_payload();
-        m_status = response.status;
+        // Recorded before the write: a client that reads this response and
+        // then scrapes /metrics must find it counted.
+        dispatcher().complete(*m_ctx, response.status, m_response.body().size());
         m_state = State::writing;
         m_stream.expires_after(limits().write_timeout);
         http::async_write(m_stream, m_response,
@@ -240,7 +242,6 @@ private:
     }
 
     void on_write(bool keep, beast::error_code ec) {
-        dispatcher().complete(*m_ctx, m_status, m_response.body().size());
         m_response = {};
         if (ec) return close_now();
         if (!keep) return linger_close();
@@ -297,7 +298,6 @@ private:
     std::unique_ptr<RequestContext> m_ctx;  // the request being handled; stable address
     RouteDecision m_decision;
     http::response<http::string_body> m_response;  // alive until its async_write completes
-    int m_status = 0;
     std::string m_remote;
     State m_state = State::idle;
     bool m_keep_alive = false;
