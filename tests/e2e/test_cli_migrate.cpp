@@ -8,8 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include <fstream>
+#include <algorithm>
+#include <regex>
+#include <sstream>
 
+#include "shared/migrate/migration_files.hpp"
 #include "shared/version.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -22,6 +25,8 @@ using nlohmann::json;
 
 class CliMigrate : public ::testing::Test {
   protected:
+    void SetUp() override { write_scratch_set(m_migrations); }
+
     // Runs edgesync in a scratch working directory (so no stray .env is read)
     // with DATABASE_URL pointing at this test's database.
     ProcessResult run(std::vector<std::string> args, ProcessOptions options = {}) const {
@@ -38,7 +43,16 @@ class CliMigrate : public ::testing::Test {
         EXPECT_EQ(r.exit_code, 0) << describe(r);
         return r;
     }
+    // `migrate ARGS --path <the scratch set>`: tests of the CLI's behaviour run
+    // on a fixed set of their own (below), so they say exactly what to expect
+    // however migrations/ grows.
     std::vector<std::string> migrate(std::vector<std::string> args) const {
+        args.insert(args.begin(), "migrate");
+        args.insert(args.end(), {"--path", m_migrations.path().string()});
+        return args;
+    }
+    // The same over the project's own migrations/.
+    std::vector<std::string> migrate_project(std::vector<std::string> args) const {
         args.insert(args.begin(), "migrate");
         args.insert(args.end(), {"--path", migrations_dir().string()});
         return args;
@@ -53,8 +67,19 @@ class CliMigrate : public ::testing::Test {
         return out;
     }
 
+    // Three migrations with titles of different lengths (for the table test).
+    static void write_scratch_set(const TempDir& dir) {
+        dir.write("000001_widgets.up.sql", "CREATE TABLE widgets (id int);");
+        dir.write("000001_widgets.down.sql", "DROP TABLE widgets;");
+        dir.write("000002_widget_colours.up.sql", "ALTER TABLE widgets ADD COLUMN colour text;");
+        dir.write("000002_widget_colours.down.sql", "ALTER TABLE widgets DROP COLUMN colour;");
+        dir.write("000003_gadgets.up.sql", "CREATE TABLE gadgets (id int);");
+        dir.write("000003_gadgets.down.sql", "DROP TABLE gadgets;");
+    }
+
     TestDatabase m_db = TestDatabase::empty();
     TempDir m_cwd;
+    TempDir m_migrations;
 };
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -62,36 +87,47 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 TEST_F(CliMigrate, UpPrintsEachAppliedMigrationWithItsDuration) {
-    const auto r = run_ok(migrate({"up"}));
-    EXPECT_TRUE(contains(r.out, "applied 000001_init (")) << r.out;
-    EXPECT_TRUE(contains(r.out, "applied 000002_state_write_function (")) << r.out;
-    EXPECT_TRUE(contains(r.out, " ms)\n")) << r.out;
-    EXPECT_TRUE(contains(r.out, "database version: 2\n")) << r.out;
+    // The project's own migrations: one line per file, in order, then the version.
+    const auto files = migrate::load_migrations(migrations_dir());
+    ASSERT_FALSE(files.empty());
+    const auto last = std::to_string(files.back().version);
+    const auto r = run_ok(migrate_project({"up"}));
+    std::istringstream lines(r.out);
+    std::string line;
+    for (const auto& file : files) {
+        ASSERT_TRUE(std::getline(lines, line)) << r.out;
+        EXPECT_TRUE(std::regex_match(line, std::regex("applied " + file.name + R"( \(\d+ ms\))")))
+            << line;
+    }
+    ASSERT_TRUE(std::getline(lines, line)) << r.out;
+    EXPECT_EQ(line, "database version: " + last);
+    EXPECT_FALSE(std::getline(lines, line)) << r.out;
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(version_rows(), "2:f;");
-    const auto again = run_ok(migrate({"up"}));
-    EXPECT_EQ(again.out, "no change, database version: 2\n");
+    EXPECT_EQ(version_rows(), last + ":f;");
+    const auto again = run_ok(migrate_project({"up"}));
+    EXPECT_EQ(again.out, "no change, database version: " + last + "\n");
 }
 
 TEST_F(CliMigrate, JsonOutputHasAStableShapePerCommand) {
     const auto up = json::parse(
-        run_ok({"--json", "migrate", "up", "1", "--path", migrations_dir().string()}).out);
+        run_ok({"--json", "migrate", "up", "1", "--path", m_migrations.path().string()}).out);
     EXPECT_EQ(up["version"], 1);
     EXPECT_EQ(up["dirty"], false);
     ASSERT_EQ(up["applied"].size(), 1U);
     EXPECT_EQ(up["applied"][0]["version"], 1);
-    EXPECT_EQ(up["applied"][0]["name"], "000001_init");
+    EXPECT_EQ(up["applied"][0]["name"], "000001_widgets");
     EXPECT_EQ(up["applied"][0]["direction"], "up");
     EXPECT_TRUE(up["applied"][0]["duration_ms"].is_number_integer());
 
     const auto status = json::parse(run_ok(migrate({"status", "--json"})).out);
     EXPECT_EQ(status["version"], 1);
     EXPECT_EQ(status["dirty"], false);
-    EXPECT_EQ(status["path"], migrations_dir().string());
-    ASSERT_EQ(status["migrations"].size(), 2U);
+    EXPECT_EQ(status["path"], m_migrations.path().string());
+    ASSERT_EQ(status["migrations"].size(), 3U);
     EXPECT_EQ(status["migrations"][0]["state"], "applied");
     EXPECT_EQ(status["migrations"][1]["state"], "pending");
-    EXPECT_EQ(status["migrations"][1]["name"], "000002_state_write_function");
+    EXPECT_EQ(status["migrations"][1]["name"], "000002_widget_colours");
+    EXPECT_EQ(status["migrations"][1]["version"], 2);
     EXPECT_EQ(status["migrations"][1]["has_down"], true);
 
     EXPECT_EQ(json::parse(run_ok(migrate({"version", "--json"})).out),
@@ -104,9 +140,10 @@ TEST_F(CliMigrate, StatusIsAnAlignedTable) {
     (void)run_ok(migrate({"up", "1"}));
     const auto r = run_ok(migrate({"status"}));
     EXPECT_EQ(r.out,
-              "VERSION  NAME                         STATE    DOWN\n"
-              "1        000001_init                  applied  yes\n"
-              "2        000002_state_write_function  pending  yes\n"
+              "VERSION  NAME                   STATE    DOWN\n"
+              "1        000001_widgets         applied  yes\n"
+              "2        000002_widget_colours  pending  yes\n"
+              "3        000003_gadgets         pending  yes\n"
               "database version: 1\n");
 }
 
@@ -115,7 +152,7 @@ TEST_F(CliMigrate, VersionForceAndGotoWork) {
     (void)run_ok(migrate({"goto", "2"}));
     EXPECT_EQ(run_ok(migrate({"version"})).out, "2\n");
     const auto back = run_ok(migrate({"goto", "1", "--yes"}));
-    EXPECT_TRUE(contains(back.out, "reverted 000002_state_write_function (")) << back.out;
+    EXPECT_TRUE(contains(back.out, "reverted 000002_widget_colours (")) << back.out;
     EXPECT_EQ(run_ok(migrate({"force", "2"})).out, "database version forced to 2\n");
     EXPECT_EQ(version_rows(), "2:f;");
 }
@@ -217,11 +254,14 @@ TEST_F(CliMigrate, DownWithoutATerminalOrYesRefusesAndChangesNothing) {
     const auto refused = run(migrate({"down", "--all"}));  // stdin is a pipe
     EXPECT_EQ(refused.exit_code, 2) << describe(refused);
     EXPECT_TRUE(contains(refused.err, "--yes")) << refused.err;
-    EXPECT_EQ(version_rows(), "2:f;");
+    EXPECT_EQ(version_rows(), "3:f;");
     const auto done = run_ok(migrate({"down", "--all", "--yes"}));
-    EXPECT_TRUE(contains(done.out, "reverted 000002_state_write_function (")) << done.out;
-    EXPECT_TRUE(contains(done.out, "reverted 000001_init (")) << done.out;
-    EXPECT_TRUE(contains(done.out, "database version: none")) << done.out;
+    EXPECT_TRUE(
+        std::regex_match(done.out, std::regex(R"(reverted 000003_gadgets \(\d+ ms\)\n)"
+                                              R"(reverted 000002_widget_colours \(\d+ ms\)\n)"
+                                              R"(reverted 000001_widgets \(\d+ ms\)\n)"
+                                              R"(database version: none\n)")))
+        << done.out;
     EXPECT_EQ(version_rows(), "");
 }
 
@@ -232,13 +272,12 @@ TEST_F(CliMigrate, DownOnATerminalAsksAndOnlyYesReverts) {
     tty.stdin_data = "n\n";
     const auto declined = run(migrate({"down", "1"}), tty);
     EXPECT_EQ(declined.exit_code, 1) << describe(declined);
-    EXPECT_TRUE(contains(declined.err, "revert 1 migration (000002_state_write_function)"))
-        << declined.err;
-    EXPECT_EQ(version_rows(), "2:f;");
+    EXPECT_TRUE(contains(declined.err, "revert 1 migration (000003_gadgets)")) << declined.err;
+    EXPECT_EQ(version_rows(), "3:f;");
     tty.stdin_data = "y\n";
     const auto accepted = run(migrate({"down", "1"}), tty);
     EXPECT_EQ(accepted.exit_code, 0) << describe(accepted);
-    EXPECT_EQ(version_rows(), "1:f;");
+    EXPECT_EQ(version_rows(), "2:f;");
 }
 
 TEST_F(CliMigrate, PasswordsNeverAppearInOutputEvenVerbose) {
@@ -249,13 +288,13 @@ TEST_F(CliMigrate, PasswordsNeverAppearInOutputEvenVerbose) {
     url.insert(at, ":Sup3rSecret");
     std::string all;
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {"-v", "--database-url", url, "migrate", "up", "--path", migrations_dir().string()},
+             {"-v", "--database-url", url, "migrate", "up", "--path", m_migrations.path().string()},
              {"-v", "--database-url", url, "migrate", "status", "--path",
-              migrations_dir().string()},
+              m_migrations.path().string()},
              {"-v", "--database-url", url, "migrate", "down", "--all", "--path",
-              migrations_dir().string()},
+              m_migrations.path().string()},
              {"-v", "--json", "--database-url", url + "?password=Sup3rSecret", "migrate", "goto",
-              "9", "--path", migrations_dir().string()},
+              "9", "--path", m_migrations.path().string()},
          }) {
         const auto r = run(args);
         all += r.out + r.err;
@@ -281,19 +320,20 @@ TEST_F(CliMigrate, CreateWritesTheNextPairIntoPath) {
 TEST_F(CliMigrate, SettingsComeFromFlagsThenEnvironmentThenDotEnv) {
     // .env in the working directory supplies MIGRATIONS_PATH; the environment
     // (set by run()) supplies DATABASE_URL, and a flag beats both.
-    m_cwd.write(".env", "MIGRATIONS_PATH=" + migrations_dir().string() +
+    m_cwd.write(".env", "MIGRATIONS_PATH=" + m_migrations.path().string() +
                             "\nDATABASE_URL=postgresql://nobody@127.0.0.1:1/nothing\n");
-    EXPECT_TRUE(contains(run_ok({"migrate", "up"}).out, "database version: 2"));
+    EXPECT_TRUE(contains(run_ok({"migrate", "up"}).out, "applied 000003_gadgets ("));
+    EXPECT_EQ(version_rows(), "3:f;");
     ProcessOptions bad_env;
     bad_env.env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/nothing";
     EXPECT_EQ(run({"--timeout", "2", "migrate", "version"}, bad_env).exit_code, 5);
-    EXPECT_EQ(run_ok({"--database-url", m_db.url(), "migrate", "version"}, bad_env).out, "2\n");
+    EXPECT_EQ(run_ok({"--database-url", m_db.url(), "migrate", "version"}, bad_env).out, "3\n");
 }
 
 TEST_F(CliMigrate, TwoConcurrentUpsBothSucceedAndApplyOnce) {
     ProcessOptions options;
-    options.args = {EDGESYNC_CLI_BINARY,      "--json", "migrate", "up", "--path",
-                    migrations_dir().string()};
+    options.args = {EDGESYNC_CLI_BINARY,         "--json", "migrate", "up", "--path",
+                    m_migrations.path().string()};
     options.env["DATABASE_URL"] = m_db.url();
     options.cwd = m_cwd.path();
     Process a(options), b(options);
@@ -301,8 +341,15 @@ TEST_F(CliMigrate, TwoConcurrentUpsBothSucceedAndApplyOnce) {
     const auto rb = b.wait();
     ASSERT_EQ(ra.exit_code, 0) << describe(ra);
     ASSERT_EQ(rb.exit_code, 0) << describe(rb);
-    EXPECT_EQ(json::parse(ra.out)["applied"].size() + json::parse(rb.out)["applied"].size(), 2U);
-    EXPECT_EQ(version_rows(), "2:f;");
+    std::vector<std::string> applied;
+    for (const auto* r : {&ra, &rb}) {
+        const auto doc = json::parse(r->out);
+        for (const auto& m : doc["applied"]) applied.push_back(m["name"]);
+    }
+    std::sort(applied.begin(), applied.end());
+    EXPECT_EQ(applied, (std::vector<std::string>{"000001_widgets", "000002_widget_colours",
+                                                 "000003_gadgets"}));
+    EXPECT_EQ(version_rows(), "3:f;");
 }
 
 TEST_F(CliMigrate, VersionAndHelpExitZero) {

@@ -33,6 +33,31 @@ class MigrateTest : public ::testing::Test {
         return migrator(migrations_dir());
     }
 
+    // The project's migrations/ as the runner reads it. Tests over the real
+    // folder derive what to expect from this, so adding a migration never
+    // breaks them; tests of the runner's mechanics use m_dir instead.
+    [[nodiscard]] static std::vector<migrate::Migration> project_files() {
+        auto files = migrate::load_migrations(migrations_dir());
+        if (files.size() < 2) throw std::runtime_error("expected at least two project migrations");
+        return files;
+    }
+    [[nodiscard]] static std::vector<std::string> names_of(
+        const std::vector<migrate::Migration>& files) {
+        std::vector<std::string> names;
+        for (const auto& f : files) names.push_back(f.name);
+        return names;
+    }
+    [[nodiscard]] static std::vector<std::string> names_of(
+        const std::vector<migrate::AppliedMigration>& applied) {
+        std::vector<std::string> names;
+        for (const auto& a : applied) names.push_back(a.name);
+        return names;
+    }
+    // The single schema_migrations row a clean run up to `version` leaves.
+    [[nodiscard]] static std::vector<std::string> clean_at(std::int64_t version) {
+        return {std::to_string(version) + ":f"};
+    }
+
     // The first column of the first row as text; nullopt for no row or NULL.
     [[nodiscard]] std::optional<std::string> query(const std::string& sql) const {
         pqxx::connection c(m_db.url());

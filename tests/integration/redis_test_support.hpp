@@ -21,6 +21,7 @@ namespace edgesync::test {
 inline constexpr int k_select_db = 3;        // RedisClientTest.SelectsTheEndpointDatabase
 inline constexpr int k_sweep_db = 9;         // SessionSweep (FLUSHDB)
 inline constexpr int k_sweep_empty_db = 10;  // SessionSweepEmpty (FLUSHDB)
+inline constexpr int k_services_gc_db = 12;  // SessionServiceGc (FLUSHDB)
 
 // The test Redis, optionally on another logical database.
 inline RedisEndpoint redis_endpoint() { return parse_redis_url(redis_url()); }

@@ -1,5 +1,7 @@
 // The runner against a real Postgres: the operations and what they leave in
 // schema_migrations, with the project's own migrations and scratch ones.
+#include <algorithm>
+
 #include "tests/integration/migrate_fixture.hpp"
 
 namespace edgesync::test {
@@ -11,19 +13,22 @@ using migrate::SchemaVersion;
 using MigrateOps = MigrateTest;
 
 TEST_F(MigrateOps, UpAppliesEveryFileInOrderAndRecordsTheLastVersion) {
+    const auto files = project_files();
     std::vector<std::string> reported;
     auto m = migrator(migrations_dir(), {.on_applied = [&](const migrate::AppliedMigration& a) {
                           reported.push_back(a.name);
                       }});
     const auto result = m->up();
-    ASSERT_EQ(result.applied.size(), 2U);
-    EXPECT_EQ(result.applied[0].name, "000001_init");
-    EXPECT_EQ(result.applied[1].name, "000002_state_write_function");
-    EXPECT_EQ(result.applied[1].direction, Direction::up);
-    EXPECT_EQ(reported, (std::vector<std::string>{"000001_init", "000002_state_write_function"}));
+    ASSERT_EQ(result.applied.size(), files.size());
+    EXPECT_EQ(names_of(result.applied), names_of(files));
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        EXPECT_EQ(result.applied[i].version, files[i].version);
+        EXPECT_EQ(result.applied[i].direction, Direction::up);
+    }
+    EXPECT_EQ(reported, names_of(files));
     EXPECT_EQ(result.before, SchemaVersion{});
-    EXPECT_EQ(result.after, (SchemaVersion{2, false}));
-    EXPECT_EQ(version_rows(), (std::vector<std::string>{"2:f"}));
+    EXPECT_EQ(result.after, (SchemaVersion{files.back().version, false}));
+    EXPECT_EQ(version_rows(), clean_at(files.back().version));
     EXPECT_TRUE(relation_exists("accounts"));
     EXPECT_EQ(query("SELECT count(*) FROM pg_proc WHERE proname = 'es_write_state'"), "1");
     EXPECT_TRUE(m->up().applied.empty());  // nothing left: no change
@@ -41,13 +46,16 @@ TEST_F(MigrateOps, SchemaMigrationsHasGolangMigratesExactShape) {
 }
 
 TEST_F(MigrateOps, DownAllThenUpAgainGivesTheSameSchema) {
+    const auto files = project_files();
     auto m = project_migrator();
     (void)m->up();
     const auto migrated = schema_dump();
     const auto down = m->down(std::nullopt);
-    ASSERT_EQ(down.applied.size(), 2U);
-    EXPECT_EQ(down.applied[0].name, "000002_state_write_function");
-    EXPECT_EQ(down.applied[0].direction, Direction::down);
+    auto newest_first = names_of(files);
+    std::reverse(newest_first.begin(), newest_first.end());
+    ASSERT_EQ(down.applied.size(), files.size());
+    EXPECT_EQ(names_of(down.applied), newest_first);
+    for (const auto& a : down.applied) EXPECT_EQ(a.direction, Direction::down) << a.name;
     EXPECT_EQ(down.after, SchemaVersion{});
     EXPECT_TRUE(version_rows().empty());  // golang-migrate keeps no row for "none"
     EXPECT_FALSE(relation_exists("accounts"));
@@ -56,16 +64,29 @@ TEST_F(MigrateOps, DownAllThenUpAgainGivesTheSameSchema) {
 }
 
 TEST_F(MigrateOps, UpNAndDownNMoveByThatManyFiles) {
-    auto m = project_migrator();
+    m_dir.write("1_a.up.sql", "CREATE TABLE a (id int);");
+    m_dir.write("1_a.down.sql", "DROP TABLE a;");
+    m_dir.write("2_b.up.sql", "CREATE TABLE b (id int);");
+    m_dir.write("2_b.down.sql", "DROP TABLE b;");
+    m_dir.write("5_c.up.sql", "CREATE TABLE c (id int);");
+    m_dir.write("5_c.down.sql", "DROP TABLE c;");
+    auto m = migrator(m_dir.path());
     EXPECT_EQ(m->up(1).after, (SchemaVersion{1, false}));
-    EXPECT_TRUE(relation_exists("accounts"));
-    EXPECT_EQ(query("SELECT count(*) FROM pg_proc WHERE proname = 'es_write_state'"), "0");
-    EXPECT_EQ(m->up(5).after, (SchemaVersion{2, false}));  // only what there is
+    EXPECT_TRUE(relation_exists("a"));
+    EXPECT_FALSE(relation_exists("b"));
+    const auto rest = m->up(5);  // only what there is
+    EXPECT_EQ(names_of(rest.applied), (std::vector<std::string>{"2_b", "5_c"}));
+    EXPECT_EQ(rest.after, (SchemaVersion{5, false}));
     const auto one = m->down(1);
     ASSERT_EQ(one.applied.size(), 1U);
-    EXPECT_EQ(one.applied[0].version, 2);
-    EXPECT_EQ(m->version(), (SchemaVersion{1, false}));
-    EXPECT_TRUE(relation_exists("accounts"));
+    EXPECT_EQ(one.applied[0].version, 5);
+    EXPECT_EQ(m->version(), (SchemaVersion{2, false}));
+    EXPECT_TRUE(relation_exists("b"));
+    EXPECT_FALSE(relation_exists("c"));
+    const auto two = m->down(2);
+    EXPECT_EQ(names_of(two.applied), (std::vector<std::string>{"2_b", "1_a"}));
+    EXPECT_EQ(m->version(), SchemaVersion{});
+    EXPECT_FALSE(relation_exists("a"));
 }
 
 TEST_F(MigrateOps, GotoMovesUpOrDownToTheTarget) {
@@ -110,14 +131,24 @@ TEST_F(MigrateOps, ForceRecordsAVersionWithoutRunningAnything) {
 }
 
 TEST_F(MigrateOps, StatusListsAppliedAndPendingFiles) {
-    auto m = project_migrator();
+    m_dir.write("1_a.up.sql", "CREATE TABLE a (id int);");
+    m_dir.write("1_a.down.sql", "DROP TABLE a;");
+    m_dir.write("2_b.up.sql", "CREATE TABLE b (id int);");
+    m_dir.write("2_b.down.sql", "DROP TABLE b;");
+    m_dir.write("3_c.up.sql", "CREATE TABLE c (id int);");  // no down file
+    auto m = migrator(m_dir.path());
     (void)m->up(1);
     const auto status = m->status();
     EXPECT_EQ(status.version, (SchemaVersion{1, false}));
-    ASSERT_EQ(status.migrations.size(), 2U);
+    ASSERT_EQ(status.migrations.size(), 3U);
+    EXPECT_EQ(status.migrations[0].migration.name, "1_a");
     EXPECT_TRUE(status.migrations[0].applied);
+    EXPECT_EQ(status.migrations[1].migration.name, "2_b");
     EXPECT_FALSE(status.migrations[1].applied);
     EXPECT_TRUE(status.migrations[1].migration.down.has_value());
+    EXPECT_EQ(status.migrations[2].migration.name, "3_c");
+    EXPECT_FALSE(status.migrations[2].applied);
+    EXPECT_FALSE(status.migrations[2].migration.down.has_value());
     EXPECT_TRUE(status.version_has_file);
 }
 

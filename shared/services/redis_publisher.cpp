@@ -1,0 +1,14 @@
+#include "shared/services/redis_publisher.hpp"
+
+#include "shared/db/redis_pool.hpp"
+
+namespace edgesync {
+
+void RedisPublisher::publish(const std::string& channel, const std::string& message) {
+    auto lease = m_pool.acquire();
+    // The receiver count only says how many servers listen right now; a
+    // notice nobody hears is fine (sessions are already gone from Redis).
+    (void)lease->publish(channel, message);
+}
+
+}  // namespace edgesync
