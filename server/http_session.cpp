@@ -190,10 +190,10 @@ private:
         // The session owns the context and stays alive through `self`; the
         // strand does not touch it until the result is posted back.
         RequestContext* ctx = m_ctx.get();
-        const bool queued = m_services.workers.try_submit([self = shared_from_this(), ctx] {
+        auto strand = m_stream.get_executor();
+        const bool queued = m_services.workers.try_submit([self = shared_from_this(), ctx, strand] {
             Response response = self->dispatcher().handle(*ctx);
-            net::post(self->m_stream.get_executor(),
-                      [self, response = std::move(response)]() mutable {
+            net::post(strand, [self, response = std::move(response)]() mutable {
                           self->respond(std::move(response));
                       });
         });
