@@ -245,6 +245,26 @@ TEST_F(ServerBasics, ConnectionsOverTheLimitGet503) {
     EXPECT_EQ(first.request("GET", "/health").status, 200);
 }
 
+TEST_F(ServerBasics, ConcurrentClientsOnIoAndWorkerRoutesAreAllServed) {
+    start({"--workers", "2"});
+    constexpr int k_clients = 8, k_requests = 40;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < k_clients; ++t)
+        clients.emplace_back([&, t] {
+            HttpConnection c(m_server->host(), m_server->port());
+            for (int i = 0; i < k_requests; ++i) {
+                // /ready runs on a worker, /health and /metrics on the I/O threads.
+                const char* target = (i + t) % 3 == 0 ? "/ready" : (i % 2 ? "/health" : "/metrics");
+                const auto r = c.request("GET", target);
+                // 503 overloaded is a valid answer when the worker queue is full.
+                if (r.status == 200 || (r.status == 503 && contains(r.body, "overloaded"))) ++ok;
+            }
+        });
+    for (auto& c : clients) c.join();
+    EXPECT_EQ(ok.load(), k_clients * k_requests);
+}
+
 TEST_F(ServerBasics, RequestIdIsEchoedWhenSaneAndGeneratedOtherwise) {
     start();
     EXPECT_EQ(get("/health", {{"X-Request-Id", "client-id.42:a_b"}}).header("X-Request-Id"),

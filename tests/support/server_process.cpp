@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <regex>
 #include <stdexcept>
@@ -38,6 +39,13 @@ std::vector<std::string> child_environment(const std::map<std::string, std::stri
 }
 
 }  // namespace
+
+std::filesystem::path default_server_binary() {
+    if (const char* override_path = std::getenv("EDGESYNC_TEST_SERVER_BINARY");
+        override_path != nullptr && *override_path != '\0')
+        return override_path;
+    return EDGESYNC_SERVER_BINARY;
+}
 
 std::map<std::string, std::string> server_env(const std::string& database_url) {
     return {{"DATABASE_URL", database_url},

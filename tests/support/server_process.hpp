@@ -20,6 +20,8 @@
 // end to end start one per fixture.
 namespace edgesync::test {
 
+[[nodiscard]] std::filesystem::path default_server_binary();
+
 struct ServerOptions {
     // After `--listen 127.0.0.1:0`, e.g. {"--read-timeout", "1s"}.
     std::vector<std::string> args;
@@ -29,7 +31,9 @@ struct ServerOptions {
     // The working directory; default: a directory without a .env file.
     std::optional<std::filesystem::path> cwd;
     std::chrono::milliseconds startup_timeout{30'000};
-    std::filesystem::path binary = EDGESYNC_SERVER_BINARY;
+    // The built server, or $EDGESYNC_TEST_SERVER_BINARY when set (e.g. a
+    // ThreadSanitizer build of it).
+    std::filesystem::path binary = default_server_binary();
 };
 
 // DATABASE_URL = `database_url`, REDIS_URL = test::redis_url(), a strong
