@@ -20,8 +20,9 @@ std::string safe(std::string_view v) {
 }  // namespace
 
 std::string_view sanitize_method(std::string_view method) noexcept {
-    const bool ok = !method.empty() && method.size() <= 16 &&
-                    std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    const bool ok =
+        !method.empty() && method.size() <= 16 &&
+        std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
     return ok ? method : std::string_view("-");
 }
 

@@ -4,9 +4,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
@@ -72,7 +72,8 @@ tcp::endpoint resolve(const std::string& host, std::uint16_t port) {
     tcp::resolver resolver(ioc);
     const auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec || results.empty())
-        throw ConfigError(fmt::format("SERVER_ADDR '{}' is not an address or a resolvable name", host));
+        throw ConfigError(
+            fmt::format("SERVER_ADDR '{}' is not an address or a resolvable name", host));
     return results.begin()->endpoint();
 }
 
@@ -102,14 +103,17 @@ struct App::Impl {
           ioc(static_cast<int>(config.io_threads)),
           workers({.threads = config.workers, .queue_capacity = config.worker_queue}),
           services{config.http, dispatcher, workers, tracker} {
-        add_ops_routes(router, {.config = config,
-                                .metrics = metrics,
-                                .probes = {
-                                    {"postgres",
-                                     [this] { pg.read([](pqxx::nontransaction& tx) { tx.exec("SELECT 1"); }); }},
-                                    {"redis", [this] { redis.acquire()->command({"PING"}); }},
-                                }});
-        register_server_metrics(metrics, {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
+        add_ops_routes(
+            router,
+            {.config = config,
+             .metrics = metrics,
+             .probes = {
+                 {"postgres",
+                  [this] { pg.read([](pqxx::nontransaction& tx) { tx.exec("SELECT 1"); }); }},
+                 {"redis", [this] { redis.acquire()->command({"PING"}); }},
+             }});
+        register_server_metrics(metrics,
+                                {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
     }
 };
 
@@ -123,8 +127,8 @@ int App::run() {
 
     // Before binding: from the moment a client can connect, SIGTERM is graceful.
     net::signal_set signals(s.ioc, SIGINT, SIGTERM);
-    auto listener = std::make_shared<Listener>(s.ioc, resolve(s.config.listen_host, s.config.listen_port),
-                                               s.services);
+    auto listener = std::make_shared<Listener>(
+        s.ioc, resolve(s.config.listen_host, s.config.listen_port), s.services);
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         listener->stop();
@@ -137,9 +141,10 @@ int App::run() {
     const std::string bound = format_endpoint(listener->local_endpoint());
     std::fputs(fmt::format("edgesync-server: listening on {}\n", bound).c_str(), stdout);
     std::fflush(stdout);
-    spdlog::info("edgesync-server {} listening on {} ({} I/O threads, {} workers, database {}, redis {})",
-                 k_version, bound, s.config.io_threads, s.config.workers,
-                 redact_url(s.config.database_url), redact_url(s.config.redis_url));
+    spdlog::info(
+        "edgesync-server {} listening on {} ({} I/O threads, {} workers, database {}, redis {})",
+        k_version, bound, s.config.io_threads, s.config.workers, redact_url(s.config.database_url),
+        redact_url(s.config.redis_url));
     listener->run();
 
     // Keeps run() going when no operation is pending: once the acceptor is
@@ -165,8 +170,8 @@ int App::run() {
     const auto deadline = std::chrono::steady_clock::now() + s.config.shutdown_timeout;
     const bool drained = s.tracker.wait_until_empty(deadline);
     if (!drained)
-        spdlog::warn("shutdown: {} connection(s) still open after {} ms; closing them", s.tracker.active(),
-                     s.config.shutdown_timeout.count());
+        spdlog::warn("shutdown: {} connection(s) still open after {} ms; closing them",
+                     s.tracker.active(), s.config.shutdown_timeout.count());
     s.ioc.stop();
     for (auto& t : threads) t.join();
     // Drained: no job can be left (each holds its connection open). Otherwise
@@ -189,7 +194,8 @@ int run_server(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::flush_on(spdlog::level::info);
 
-    if (const auto warning = check_schema(config.database_url, std::chrono::seconds(5)); !warning.empty())
+    if (const auto warning = check_schema(config.database_url, std::chrono::seconds(5));
+        !warning.empty())
         spdlog::warn("{}", warning);
 
     App app(std::move(config));

@@ -9,7 +9,7 @@ namespace edgesync::server {
 // The server process: pools, router, worker pool, I/O threads, listener,
 // signal handling. Asio stays inside app.cpp.
 class App {
-public:
+  public:
     // Builds everything; connects to nothing yet. Throws std::invalid_argument
     // for an impossible route table (a programming error).
     explicit App(ServerConfig config);
@@ -23,7 +23,7 @@ public:
     // cannot listen.
     int run();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

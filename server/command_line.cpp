@@ -1,7 +1,7 @@
 #include "server/command_line.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <string>
@@ -66,14 +66,19 @@ CommandLine parse_command_line(int argc, char** argv) {
         ->type_name("HOST:PORT");
     setting("--database-url", "DATABASE_URL", "Postgres URL (DATABASE_URL)");
     setting("--redis-url", "REDIS_URL", "Redis URL (REDIS_URL)");
-    app.add_option("--env-file", env_file, "read settings from this file (default ./.env if present)")
+    app.add_option("--env-file", env_file,
+                   "read settings from this file (default ./.env if present)")
         ->type_name("PATH");
     setting("--io-threads", "SERVER_IO_THREADS", "I/O threads (SERVER_IO_THREADS)");
     setting("--workers", "SERVER_WORKERS", "worker threads (SERVER_WORKERS)");
-    setting("--max-connections", "SERVER_MAX_CONNECTIONS", "connection limit (SERVER_MAX_CONNECTIONS)");
-    setting("--max-body-bytes", "SERVER_MAX_BODY_BYTES", "request body limit (SERVER_MAX_BODY_BYTES)");
-    setting("--idle-timeout", "SERVER_IDLE_TIMEOUT", "keep-alive idle timeout (SERVER_IDLE_TIMEOUT)");
-    setting("--read-timeout", "SERVER_READ_TIMEOUT", "request header timeout (SERVER_READ_TIMEOUT)");
+    setting("--max-connections", "SERVER_MAX_CONNECTIONS",
+            "connection limit (SERVER_MAX_CONNECTIONS)");
+    setting("--max-body-bytes", "SERVER_MAX_BODY_BYTES",
+            "request body limit (SERVER_MAX_BODY_BYTES)");
+    setting("--idle-timeout", "SERVER_IDLE_TIMEOUT",
+            "keep-alive idle timeout (SERVER_IDLE_TIMEOUT)");
+    setting("--read-timeout", "SERVER_READ_TIMEOUT",
+            "request header timeout (SERVER_READ_TIMEOUT)");
     setting("--shutdown-timeout", "SERVER_SHUTDOWN_TIMEOUT",
             "grace period after SIGTERM (SERVER_SHUTDOWN_TIMEOUT)");
     setting("--log-level", "LOG_LEVEL", "log level (LOG_LEVEL)");

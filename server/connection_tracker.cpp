@@ -27,8 +27,8 @@ void ConnectionTracker::Slot::rebind(std::weak_ptr<Connection> connection) {
 
 ConnectionTracker::ConnectionTracker(std::size_t max_connections) : m_max(max_connections) {}
 
-std::optional<ConnectionTracker::Slot> ConnectionTracker::admit(std::weak_ptr<Connection> connection,
-                                                                Refusal* why) {
+std::optional<ConnectionTracker::Slot> ConnectionTracker::admit(
+    std::weak_ptr<Connection> connection, Refusal* why) {
     std::lock_guard lock(m_mutex);
     if (m_stopping || m_live.size() >= m_max) {
         ++m_refused;

@@ -14,7 +14,7 @@ namespace edgesync::server {
 // A live connection of any kind (HTTP keep-alive, later SSE and WebSocket),
 // as the tracker sees it.
 class Connection {
-public:
+  public:
     virtual ~Connection() = default;
     // Begin a graceful close: finish the request in flight (if any), then
     // close; close a stream after a final frame. Called from any thread:
@@ -25,11 +25,11 @@ public:
 // Counts live connections against SERVER_MAX_CONNECTIONS and reaches all of
 // them at shutdown. Thread-safe.
 class ConnectionTracker {
-public:
+  public:
     // Proof of admission; the connection counts until it is destroyed. A
     // session that hands its socket to another (HTTP -> SSE) moves it along.
     class Slot {
-    public:
+      public:
         Slot(Slot&& other) noexcept;
         Slot& operator=(Slot&& other) noexcept;
         Slot(const Slot&) = delete;
@@ -38,7 +38,7 @@ public:
         // Points shutdown() at another object (the session that took over).
         void rebind(std::weak_ptr<Connection> connection);
 
-    private:
+      private:
         friend class ConnectionTracker;
         Slot(ConnectionTracker* tracker, std::uint64_t id) : m_tracker(tracker), m_id(id) {}
         ConnectionTracker* m_tracker;  // null once moved from
@@ -65,7 +65,7 @@ public:
     [[nodiscard]] std::uint64_t admitted_total() const;
     [[nodiscard]] std::uint64_t refused_total() const;
 
-private:
+  private:
     void release(std::uint64_t id) noexcept;
     void rebind(std::uint64_t id, std::weak_ptr<Connection> connection);
 
@@ -73,10 +73,10 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_empty;
     std::map<std::uint64_t, std::weak_ptr<Connection>> m_live;  // guarded
-    std::uint64_t m_next_id = 1;      // guarded
-    std::uint64_t m_admitted = 0;     // guarded
-    std::uint64_t m_refused = 0;      // guarded
-    bool m_stopping = false;          // guarded
+    std::uint64_t m_next_id = 1;                                // guarded
+    std::uint64_t m_admitted = 0;                               // guarded
+    std::uint64_t m_refused = 0;                                // guarded
+    bool m_stopping = false;                                    // guarded
 };
 
 }  // namespace edgesync::server

@@ -42,7 +42,8 @@ void Dispatcher::add_hook(Hook hook) { m_hooks.push_back(std::move(hook)); }
 
 void Dispatcher::start(RequestContext& ctx) const {
     const auto incoming = ctx.request.headers.get("X-Request-Id");
-    ctx.request_id = incoming && is_sane_request_id(*incoming) ? std::string(*incoming) : new_uuid();
+    ctx.request_id =
+        incoming && is_sane_request_id(*incoming) ? std::string(*incoming) : new_uuid();
 }
 
 RouteDecision Dispatcher::route(RequestContext& ctx) const {
@@ -67,10 +68,9 @@ RouteDecision Dispatcher::route(RequestContext& ctx) const {
         case RouteMatch::Outcome::method_not_allowed: {
             std::string allow;
             for (const auto& method : m.allowed) allow += (allow.empty() ? "" : ", ") + method;
-            d.immediate = error_response(
-                405, error_code::method_not_allowed,
-                fmt::format("{} is not allowed here; allowed: {}", sanitize_method(ctx.request.method),
-                            allow));
+            d.immediate = error_response(405, error_code::method_not_allowed,
+                                         fmt::format("{} is not allowed here; allowed: {}",
+                                                     sanitize_method(ctx.request.method), allow));
             d.immediate->headers.set("Allow", allow);
             break;
         }
@@ -131,14 +131,14 @@ void Dispatcher::finish(const RequestContext& ctx, Response& response) const {
 
 void Dispatcher::complete(const RequestContext& ctx, int status, std::size_t bytes_out) const {
     const auto elapsed = std::chrono::steady_clock::now() - ctx.started;
-    const std::string route =
-        ctx.route ? ctx.route->pattern : std::string("unmatched");
+    const std::string route = ctx.route ? ctx.route->pattern : std::string("unmatched");
     Labels labels = {{"method", std::string(method_label(ctx.request.method))},
                      {"route", route},
                      {"status", std::to_string(status)}};
     try {
-        m_metrics.counter("edgesync_http_requests_total", "HTTP requests answered, by route template",
-                          labels)
+        m_metrics
+            .counter("edgesync_http_requests_total", "HTTP requests answered, by route template",
+                     labels)
             .inc();
         m_metrics
             .histogram("edgesync_http_request_duration_seconds",
@@ -151,8 +151,8 @@ void Dispatcher::complete(const RequestContext& ctx, int status, std::size_t byt
             .status = status,
             .duration = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed),
             .request_id = ctx.request_id,
-            .account_id = ctx.account_id ? std::optional<std::string_view>(*ctx.account_id)
-                                         : std::nullopt,
+            .account_id =
+                ctx.account_id ? std::optional<std::string_view>(*ctx.account_id) : std::nullopt,
             .remote_address = ctx.request.remote_address,
             .bytes_in = ctx.request.body.size(),
             .bytes_out = bytes_out,
@@ -169,9 +169,9 @@ Response Dispatcher::dispatch(Request request) const {
     auto decision = route(ctx);
     Response response;
     if (ctx.request.body.size() > decision.max_body_bytes) {
-        response = error_response(413, error_code::payload_too_large,
-                                  fmt::format("the request body exceeds {} bytes",
-                                              decision.max_body_bytes));
+        response = error_response(
+            413, error_code::payload_too_large,
+            fmt::format("the request body exceeds {} bytes", decision.max_body_bytes));
     } else if (decision.immediate) {
         response = std::move(*decision.immediate);
     } else {

@@ -23,10 +23,10 @@ using Hook = std::function<std::optional<Response>(RequestContext&)>;
 
 // What to do with a request once its header is read.
 struct RouteDecision {
-    const Route* route = nullptr;        // null: answer `immediate` instead
-    std::optional<Response> immediate;   // 400 invalid_path, 404, 405 (with Allow)
-    std::size_t max_body_bytes = 0;      // for the body about to be read
-    bool blocking = false;               // run handle() on the worker pool
+    const Route* route = nullptr;       // null: answer `immediate` instead
+    std::optional<Response> immediate;  // 400 invalid_path, 404, 405 (with Allow)
+    std::size_t max_body_bytes = 0;     // for the body about to be read
+    bool blocking = false;              // run handle() on the worker pool
 };
 
 // The transport-independent request flow, split into the steps a connection
@@ -44,7 +44,7 @@ struct RouteDecision {
 // dispatch() runs them all in a row, for tests and tools that have no socket.
 // Thread-safe once set up (add_hook only during setup).
 class Dispatcher {
-public:
+  public:
     struct Options {
         std::size_t default_max_body_bytes = 1 << 20;
         // Receives each access log line; default: spdlog at info level.
@@ -65,7 +65,7 @@ public:
 
     [[nodiscard]] const Router& router() const noexcept { return m_router; }
 
-private:
+  private:
     [[nodiscard]] Response run_handler(RequestContext& ctx) const;
 
     const Router& m_router;

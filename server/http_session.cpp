@@ -5,12 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <limits>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -39,7 +39,7 @@ bool is_http_error(const beast::error_code& ec) {
 }
 
 class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
-public:
+  public:
     HttpSession(tcp::socket&& socket, SessionServices& services)
         : m_stream(std::move(socket)), m_services(services) {
         beast::error_code ec;
@@ -56,7 +56,7 @@ public:
         net::post(m_stream.get_executor(), [self = shared_from_this()] { self->on_shutdown(); });
     }
 
-private:
+  private:
     enum class State { idle, reading, handling, writing, closing };
 
     const HttpLimits& limits() const { return m_services.limits; }
@@ -94,7 +94,8 @@ private:
         if (ec == net::error::operation_aborted && m_stopping) {
             // Cancelled by on_shutdown, possibly just as a request arrived.
             beast::error_code aec;
-            if (m_buffer.size() > 0 || m_stream.socket().available(aec) > 0) return do_read_header();
+            if (m_buffer.size() > 0 || m_stream.socket().available(aec) > 0)
+                return do_read_header();
         }
         if (ec) return close_now();  // client closed, idle timeout, or shutdown
         do_read_header();
@@ -117,9 +118,9 @@ private:
 
     void on_header(beast::error_code ec) {
         if (ec == http::error::header_limit)
-            return reject(error_response(431, error_code::headers_too_large,
-                                         fmt::format("the request header exceeds {} bytes",
-                                                     limits().max_header_bytes)));
+            return reject(error_response(
+                431, error_code::headers_too_large,
+                fmt::format("the request header exceeds {} bytes", limits().max_header_bytes)));
         if (ec == http::error::end_of_stream || ec == http::error::partial_message)
             return close_now();
         if (is_http_error(ec))
@@ -136,7 +137,8 @@ private:
         m_ctx->request.target = std::string(req.target());
         m_ctx->request.remote_address = m_remote;
         for (const auto& field : req)
-            m_ctx->request.headers.add(std::string(field.name_string()), std::string(field.value()));
+            m_ctx->request.headers.add(std::string(field.name_string()),
+                                       std::string(field.value()));
         m_keep_alive = req.keep_alive();
         dispatcher().start(*m_ctx);
         m_decision = dispatcher().route(*m_ctx);
@@ -164,10 +166,9 @@ private:
     void do_read_body() {
         if (m_parser->is_done()) return on_body({});
         m_stream.expires_after(limits().body_timeout);
-        http::async_read(m_stream, m_buffer, *m_parser,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_body(ec);
-                         });
+        http::async_read(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
     }
 
     void on_body(beast::error_code ec) {
@@ -194,8 +195,8 @@ private:
         const bool queued = m_services.workers.try_submit([self = shared_from_this(), ctx, strand] {
             Response response = self->dispatcher().handle(*ctx);
             net::post(strand, [self, response = std::move(response)]() mutable {
-                          self->respond(std::move(response));
-                      });
+                self->respond(std::move(response));
+            });
         });
         if (!queued) {
             auto r = error_response(503, error_code::overloaded, "the server is busy; retry later");
@@ -205,9 +206,9 @@ private:
     }
 
     void reject_too_large() {
-        respond(error_response(413, error_code::payload_too_large,
-                               fmt::format("the request body exceeds {} bytes",
-                                           m_decision.max_body_bytes)),
+        respond(error_response(
+                    413, error_code::payload_too_large,
+                    fmt::format("the request body exceeds {} bytes", m_decision.max_body_bytes)),
                 true);
     }
 
@@ -222,7 +223,8 @@ private:
     void respond(Response response, bool force_close = false) {
         dispatcher().finish(*m_ctx, response);
         const bool keep = m_keep_alive && !force_close && !response.close && !m_stopping;
-        const unsigned version = (m_parser && m_parser->is_header_done()) ? m_parser->get().version() : 11;
+        const unsigned version =
+            (m_parser && m_parser->is_header_done()) ? m_parser->get().version() : 11;
         m_response = {};
         m_response.version(version == 10 ? 10 : 11);
         m_response.result(static_cast<unsigned>(response.status));

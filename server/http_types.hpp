@@ -15,7 +15,7 @@ namespace edgesync::server {
 
 // Header fields in arrival order. Names compare case-insensitively (RFC 9110).
 class Headers {
-public:
+  public:
     using Field = std::pair<std::string, std::string>;
 
     void add(std::string name, std::string value);
@@ -31,7 +31,7 @@ public:
     [[nodiscard]] auto begin() const noexcept { return m_fields.begin(); }
     [[nodiscard]] auto end() const noexcept { return m_fields.end(); }
 
-private:
+  private:
     std::vector<Field> m_fields;
 };
 

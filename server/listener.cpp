@@ -51,10 +51,11 @@ void Listener::stop() {
 void Listener::do_accept() {
     if (!m_acceptor.is_open()) return;
     // Each connection gets its own strand: its handlers never run concurrently.
-    m_acceptor.async_accept(net::make_strand(m_ioc),
-                            [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
-                                self->on_accept(ec, std::move(s));
-                            });
+    m_acceptor.async_accept(
+        net::make_strand(m_ioc),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
+            self->on_accept(ec, std::move(s));
+        });
 }
 
 void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {

@@ -14,7 +14,7 @@ namespace edgesync::server {
 // Owned through shared_ptr (pending accepts keep it alive). Thread-safe:
 // stop() may be called from any thread.
 class Listener : public std::enable_shared_from_this<Listener> {
-public:
+  public:
     // Opens, binds and listens. Throws edgesync::Error naming the address
     // when that fails (address in use, permission, not a local address).
     Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
@@ -27,7 +27,7 @@ public:
     // Closes the acceptor: no new connections; live ones are not touched.
     void stop();
 
-private:
+  private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 

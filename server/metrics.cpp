@@ -14,16 +14,20 @@ enum Type : int { counter_type, gauge_type, histogram_type };
 
 constexpr std::string_view type_name(int type) {
     switch (type) {
-        case counter_type: return "counter";
-        case gauge_type: return "gauge";
-        default: return "histogram";
+        case counter_type:
+            return "counter";
+        case gauge_type:
+            return "gauge";
+        default:
+            return "histogram";
     }
 }
 
 bool valid_name(std::string_view name, bool allow_colon) {
     if (name.empty()) return false;
     const auto ok_first = [&](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allow_colon && c == ':');
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+               (allow_colon && c == ':');
     };
     if (!ok_first(name[0])) return false;
     return std::all_of(name.begin() + 1, name.end(),
@@ -39,9 +43,12 @@ std::string format_value(double v) {
 std::string escape_help(std::string_view help) {
     std::string out;
     for (char c : help) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out.push_back(c);
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out.push_back(c);
     }
     return out;
 }
@@ -72,10 +79,14 @@ std::string escape_label_value(std::string_view value) {
     std::string out;
     out.reserve(value.size());
     for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out.push_back(c);
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out.push_back(c);
     }
     return out;
 }
@@ -92,7 +103,8 @@ Histogram::Histogram(std::span<const double> upper_bounds)
 }
 
 void Histogram::observe(double value) noexcept {
-    const auto it = std::lower_bound(m_bounds.begin(), m_bounds.end(), value);  // first bound >= value
+    const auto it =
+        std::lower_bound(m_bounds.begin(), m_bounds.end(), value);  // first bound >= value
     const auto index = static_cast<std::size_t>(it - m_bounds.begin());
     m_buckets[index].fetch_add(1, std::memory_order_relaxed);
     m_sum.fetch_add(value, std::memory_order_relaxed);
@@ -124,7 +136,7 @@ struct MetricsRegistry::Series {
 struct MetricsRegistry::Family {
     int type = counter_type;
     std::string help;
-    std::vector<double> upper_bounds;            // histograms
+    std::vector<double> upper_bounds;                  // histograms
     std::map<Labels, std::unique_ptr<Series>> series;  // labels sorted by name
 };
 
@@ -194,8 +206,8 @@ void MetricsRegistry::gauge_callback(std::string_view name, std::string_view hel
     s.read = std::move(read);
 }
 
-void MetricsRegistry::counter_callback(std::string_view name, std::string_view help,
-                                       Labels labels, std::function<double()> read) {
+void MetricsRegistry::counter_callback(std::string_view name, std::string_view help, Labels labels,
+                                       std::function<double()> read) {
     if (!read) throw std::invalid_argument("metric callback must not be empty");
     Series& s = series(name, help, counter_type, std::move(labels), {});
     std::lock_guard lock(m_mutex);
@@ -228,7 +240,8 @@ std::string MetricsRegistry::render() const {
                     out += fmt::format("{}_bucket{} {}\n", name, label_text(labels, "le", le),
                                        snap.cumulative[i]);
                 }
-                out += fmt::format("{}_sum{} {}\n", name, label_text(labels), format_value(snap.sum));
+                out +=
+                    fmt::format("{}_sum{} {}\n", name, label_text(labels), format_value(snap.sum));
                 out += fmt::format("{}_count{} {}\n", name, label_text(labels), snap.count);
             } else {
                 out += fmt::format("{}{} {}\n", name, label_text(labels),

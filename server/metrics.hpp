@@ -26,28 +26,28 @@ namespace edgesync::server {
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class Counter {
-public:
+  public:
     void inc(std::uint64_t n = 1) noexcept { m_value.fetch_add(n, std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t value() const noexcept {
         return m_value.load(std::memory_order_relaxed);
     }
 
-private:
+  private:
     std::atomic<std::uint64_t> m_value{0};
 };
 
 class Gauge {
-public:
+  public:
     void set(double v) noexcept { m_value.store(v, std::memory_order_relaxed); }
     void add(double v) noexcept { m_value.fetch_add(v, std::memory_order_relaxed); }
     [[nodiscard]] double value() const noexcept { return m_value.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<double> m_value{0.0};
 };
 
 class Histogram {
-public:
+  public:
     // `upper_bounds`: finite and strictly increasing (std::invalid_argument
     // otherwise); the +Inf bucket is implicit.
     explicit Histogram(std::span<const double> upper_bounds);
@@ -64,7 +64,7 @@ public:
     // observe() calls; `sum` may lag by the observations in flight.
     [[nodiscard]] Snapshot snapshot() const;
 
-private:
+  private:
     const std::vector<double> m_bounds;
     std::unique_ptr<std::atomic<std::uint64_t>[]> m_buckets;  // m_bounds.size() + 1
     std::atomic<double> m_sum{0.0};
@@ -75,7 +75,7 @@ inline constexpr double k_latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025
                                                0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
 class MetricsRegistry {
-public:
+  public:
     MetricsRegistry();
     ~MetricsRegistry();
     MetricsRegistry(const MetricsRegistry&) = delete;
@@ -103,7 +103,7 @@ public:
     // '# TYPE' lines first. Content type: k_prometheus_content_type.
     [[nodiscard]] std::string render() const;
 
-private:
+  private:
     struct Family;
     struct Series;
     Series& series(std::string_view name, std::string_view help, int type, Labels labels,
@@ -113,7 +113,8 @@ private:
     std::map<std::string, std::unique_ptr<Family>, std::less<>> m_families;  // guarded
 };
 
-inline constexpr std::string_view k_prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view k_prometheus_content_type =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 // Escapes a label value for the text format: backslash, double quote, newline.
 [[nodiscard]] std::string escape_label_value(std::string_view value);

@@ -23,7 +23,8 @@ Response ready(const std::vector<ReadinessProbe>& probes, const std::string& req
             probe.check();
             checks[probe.name] = "ok";
         } catch (const std::exception& e) {
-            spdlog::warn("request {}: readiness check {} failed: {}", request_id, probe.name, e.what());
+            spdlog::warn("request {}: readiness check {} failed: {}", request_id, probe.name,
+                         e.what());
             checks[probe.name] = "unavailable";
             failed += (failed.empty() ? "" : ", ") + probe.name;
         }
@@ -62,14 +63,13 @@ void add_ops_routes(Router& router, OpsRoutesDeps deps) {
 
     router.add("GET", "/health", [](RequestContext&) { return text_response(200, "OK"); });
 
-    router.add(
-        "GET", "/ready",
-        [shared](RequestContext& ctx) {
-            auto r = ready(shared->probes, ctx.request_id);
-            r.headers.set("Cache-Control", "no-store");
-            return r;
-        },
-        {.blocking = true});
+    router.add("GET", "/ready",
+               [shared](RequestContext& ctx) {
+                   auto r = ready(shared->probes, ctx.request_id);
+                   r.headers.set("Cache-Control", "no-store");
+                   return r;
+               },
+               {.blocking = true});
 
     router.add("GET", "/metrics", [shared](RequestContext&) {
         return text_response(200, shared->metrics.render(), k_prometheus_content_type);

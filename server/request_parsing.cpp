@@ -28,9 +28,9 @@ std::expected<nlohmann::json, Response> json_body(const RequestContext& ctx) {
         return nlohmann::json::parse(ctx.request.body);
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte is a position, never content: the body may hold secrets.
-        return std::unexpected(error_response(
-            400, error_code::malformed_json,
-            fmt::format("the request body is not valid JSON (at byte {})", e.byte)));
+        return std::unexpected(
+            error_response(400, error_code::malformed_json,
+                           fmt::format("the request body is not valid JSON (at byte {})", e.byte)));
     }
 }
 

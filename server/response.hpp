@@ -12,23 +12,31 @@ namespace edgesync::server {
 
 // The stable `code` values of {"error":{"code":...,"message":...}}. Clients
 // branch on them: never rename one, only add.
+// clang-format off
 namespace error_code {
-inline constexpr std::string_view malformed_request = "malformed_request";      // 400 unparseable request line/header
-inline constexpr std::string_view invalid_path = "invalid_path";                // 400 bad %-escape in the path
-inline constexpr std::string_view malformed_json = "malformed_json";            // 400 body is not JSON
-inline constexpr std::string_view invalid_request = "invalid_request";          // 400 JSON of the wrong shape
-inline constexpr std::string_view invalid_uuid = "invalid_uuid";                // 400 an id is not a UUID
-inline constexpr std::string_view invalid_query = "invalid_query";              // 400 a query parameter is malformed
-inline constexpr std::string_view not_found = "not_found";                      // 404
-inline constexpr std::string_view method_not_allowed = "method_not_allowed";    // 405 (with Allow)
-inline constexpr std::string_view payload_too_large = "payload_too_large";      // 413
-inline constexpr std::string_view unsupported_media_type = "unsupported_media_type";  // 415
-inline constexpr std::string_view headers_too_large = "headers_too_large";      // 431
-inline constexpr std::string_view internal_error = "internal_error";            // 500
-inline constexpr std::string_view overloaded = "overloaded";                    // 503 worker queue full (Retry-After)
-inline constexpr std::string_view unavailable = "unavailable";                  // 503 Postgres/Redis unreachable
-inline constexpr std::string_view not_ready = "not_ready";                      // 503 from /ready
-inline constexpr std::string_view too_many_connections = "too_many_connections";  // 503 at the connection limit
+// 400: the request cannot be understood.
+inline constexpr std::string_view malformed_request = "malformed_request";  // request line/header
+inline constexpr std::string_view invalid_path = "invalid_path";            // bad %-escape in the path
+inline constexpr std::string_view malformed_json = "malformed_json";        // body is not JSON
+inline constexpr std::string_view invalid_request = "invalid_request";      // JSON of the wrong shape
+inline constexpr std::string_view invalid_uuid = "invalid_uuid";            // an id is not a UUID
+inline constexpr std::string_view invalid_query = "invalid_query";          // a malformed parameter
+// 404, 405 (with Allow), 413, 415, 431.
+inline constexpr std::string_view not_found = "not_found";
+inline constexpr std::string_view method_not_allowed = "method_not_allowed";
+inline constexpr std::string_view payload_too_large = "payload_too_large";
+inline constexpr std::string_view unsupported_media_type = "unsupported_media_type";
+inline constexpr std::string_view headers_too_large = "headers_too_large";
+// 500: a bug; the message carries the request id.
+inline constexpr std::string_view internal_error = "internal_error";
+// 503: retry later. overloaded = worker queue or Postgres pool full (Retry-After);
+// unavailable = Postgres/Redis unreachable; not_ready = /ready; too_many_connections
+// = at SERVER_MAX_CONNECTIONS.
+inline constexpr std::string_view overloaded = "overloaded";
+inline constexpr std::string_view unavailable = "unavailable";
+inline constexpr std::string_view not_ready = "not_ready";
+inline constexpr std::string_view too_many_connections = "too_many_connections";
+// clang-format on
 }  // namespace error_code
 
 inline constexpr std::string_view k_json_content_type = "application/json";
@@ -47,13 +55,13 @@ inline constexpr std::string_view k_json_content_type = "application/json";
 // Response is awkward. The dispatcher answers error_response(status, code,
 // message). Prefer returning values (request_parsing.hpp) where it is easy.
 class HttpError : public std::runtime_error {
-public:
+  public:
     HttpError(int status, std::string_view code, const std::string& message)
         : std::runtime_error(message), m_status(status), m_code(code) {}
     [[nodiscard]] int status() const noexcept { return m_status; }
     [[nodiscard]] const std::string& code() const noexcept { return m_code; }
 
-private:
+  private:
     int m_status;
     std::string m_code;
 };

@@ -35,8 +35,8 @@ bool split_path(std::string_view path, std::vector<std::string_view>& out) {
 
 std::vector<Route::Segment> parse_pattern(std::string_view pattern) {
     const auto bad = [&](std::string_view why) {
-        return std::invalid_argument("route template '" + std::string(pattern) + "': " +
-                                     std::string(why));
+        return std::invalid_argument("route template '" + std::string(pattern) +
+                                     "': " + std::string(why));
     };
     std::vector<std::string_view> parts;
     if (!split_path(pattern, parts)) throw bad("must start with '/' and have no empty segment");

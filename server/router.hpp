@@ -65,7 +65,7 @@ struct RouteMatch {
 // Thread safety: add() during setup only; match() is const and may then be
 // called from any number of threads. Route addresses are stable.
 class Router {
-public:
+  public:
     // Throws std::invalid_argument for a malformed template (not starting with
     // '/', an empty segment, a bad or repeated capture name, braces inside a
     // literal) or a route with the same method and the same shape as an
@@ -80,7 +80,7 @@ public:
         return m_routes;
     }
 
-private:
+  private:
     std::vector<std::unique_ptr<Route>> m_routes;
 };
 

@@ -14,9 +14,10 @@ SchemaVerdict evaluate_schema(const migrate::SchemaVersion& found, std::int64_t 
                                    "part way; repair it, then run `edgesync migrate force VERSION`",
                                    found.version ? std::to_string(*found.version) : "none")};
     if (!found.version || *found.version < required)
-        return {false, fmt::format("the database schema is at version {}, this server needs {}: "
-                                   "run `edgesync migrate up`",
-                                   found.version ? std::to_string(*found.version) : "none", required)};
+        return {false,
+                fmt::format("the database schema is at version {}, this server needs {}: "
+                            "run `edgesync migrate up`",
+                            found.version ? std::to_string(*found.version) : "none", required)};
     if (*found.version > required)
         return {true, fmt::format("the database schema is at version {}, newer than the {} this "
                                   "server was built for",

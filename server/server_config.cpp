@@ -32,8 +32,8 @@ std::chrono::milliseconds duration_setting(const Config& c, std::string_view nam
 
 std::pair<std::string, std::uint16_t> parse_listen_address(std::string_view text) {
     const auto bad = [&] {
-        return ConfigError(fmt::format("listen address must be HOST:PORT (e.g. 127.0.0.1:8080), got '{}'",
-                                       text));
+        return ConfigError(
+            fmt::format("listen address must be HOST:PORT (e.g. 127.0.0.1:8080), got '{}'", text));
     };
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) throw bad();
@@ -46,7 +46,8 @@ std::pair<std::string, std::uint16_t> parse_listen_address(std::string_view text
         throw bad();  // a bare IPv6 literal must be bracketed
     }
     unsigned port = 0;
-    const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    const auto [ptr, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (port_text.empty() || ec != std::errc{} || ptr != port_text.data() + port_text.size() ||
         port > 65535)
         throw bad();
@@ -64,7 +65,7 @@ ServerConfig ServerConfig::from(const Config& c) {
     s.workers = size_setting(c, "SERVER_WORKERS", s.pg_pool_size, 1, 1000);
     s.worker_queue = size_setting(c, "SERVER_WORKER_QUEUE", 256, 1, 1'000'000);
     if (auto level = c.get("LOG_LEVEL")) {
-        static constexpr std::string_view levels[] = {"trace", "debug", "info",    "warn",
+        static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
                                                       "error", "critical", "off"};
         if (std::find(std::begin(levels), std::end(levels), *level) == std::end(levels))
             throw ConfigError(fmt::format(
@@ -75,8 +76,10 @@ ServerConfig ServerConfig::from(const Config& c) {
     s.shutdown_timeout = duration_setting(c, "SERVER_SHUTDOWN_TIMEOUT", s.shutdown_timeout);
 
     auto& h = s.http;
-    h.max_header_bytes = size_setting(c, "SERVER_MAX_HEADER_BYTES", h.max_header_bytes, 1024, 1 << 20);
-    h.max_body_bytes = size_setting(c, "SERVER_MAX_BODY_BYTES", h.max_body_bytes, 1024, k_max_bytes);
+    h.max_header_bytes =
+        size_setting(c, "SERVER_MAX_HEADER_BYTES", h.max_header_bytes, 1024, 1 << 20);
+    h.max_body_bytes =
+        size_setting(c, "SERVER_MAX_BODY_BYTES", h.max_body_bytes, 1024, k_max_bytes);
     h.max_connections = size_setting(c, "SERVER_MAX_CONNECTIONS", h.max_connections, 1, 1'000'000);
     h.idle_timeout = duration_setting(c, "SERVER_IDLE_TIMEOUT", h.idle_timeout);
     h.read_timeout = duration_setting(c, "SERVER_READ_TIMEOUT", h.read_timeout);
@@ -89,10 +92,11 @@ ServerConfig ServerConfig::from(const Config& c) {
     l.max_batch_items = size_setting(c, "MAX_BATCH_ITEMS", l.max_batch_items, 1, k_max_int);
     l.max_batch_bytes = size_setting(c, "MAX_BATCH_BYTES", l.max_batch_bytes, 1, k_max_bytes);
     l.max_page_items = size_setting(c, "MAX_PAGE_ITEMS", l.max_page_items, 1, k_max_int);
-    l.max_wait = std::chrono::duration_cast<std::chrono::seconds>(
-        c.get_duration("MAX_WAIT", l.max_wait));
+    l.max_wait =
+        std::chrono::duration_cast<std::chrono::seconds>(c.get_duration("MAX_WAIT", l.max_wait));
     if (c.get("DEFAULT_QUOTA_BYTES"))
-        l.default_quota_bytes = c.get_int("DEFAULT_QUOTA_BYTES", 0, 0, std::numeric_limits<std::int64_t>::max());
+        l.default_quota_bytes =
+            c.get_int("DEFAULT_QUOTA_BYTES", 0, 0, std::numeric_limits<std::int64_t>::max());
 
     // Secrets last, so a usage error about a plain setting is reported first.
     s.database_url = c.database_url();

@@ -14,25 +14,27 @@ namespace edgesync::server {
 
 // Connection-level limits, enforced by http_session before a handler runs.
 struct HttpLimits {
-    std::size_t max_header_bytes = 16 * 1024;        // SERVER_MAX_HEADER_BYTES -> 431
-    std::size_t max_body_bytes = 1024 * 1024;        // SERVER_MAX_BODY_BYTES, routes may raise it -> 413
-    std::size_t max_connections = 1024;              // SERVER_MAX_CONNECTIONS -> 503, then close
-    std::chrono::milliseconds idle_timeout{60'000};  // SERVER_IDLE_TIMEOUT: keep-alive wait for a request
-    std::chrono::milliseconds read_timeout{10'000};  // SERVER_READ_TIMEOUT: header, from its first byte
-    std::chrono::milliseconds body_timeout{60'000};  // SERVER_BODY_TIMEOUT: the whole body
-    std::chrono::milliseconds write_timeout{30'000}; // SERVER_WRITE_TIMEOUT: one response
+    std::size_t max_header_bytes = 16 * 1024;  // SERVER_MAX_HEADER_BYTES -> 431
+    std::size_t max_body_bytes = 1024 * 1024;  // SERVER_MAX_BODY_BYTES, routes may raise it -> 413
+    std::size_t max_connections = 1024;        // SERVER_MAX_CONNECTIONS -> 503, then close
+    std::chrono::milliseconds idle_timeout{
+        60'000};  // SERVER_IDLE_TIMEOUT: keep-alive wait for a request
+    std::chrono::milliseconds read_timeout{
+        10'000};  // SERVER_READ_TIMEOUT: header, from its first byte
+    std::chrono::milliseconds body_timeout{60'000};   // SERVER_BODY_TIMEOUT: the whole body
+    std::chrono::milliseconds write_timeout{30'000};  // SERVER_WRITE_TIMEOUT: one response
 };
 
 // Product limits, published by GET /v1/info so clients can plan their
 // requests, and enforced by the handlers that own them.
 struct ProductLimits {
-    std::size_t max_blob_bytes = 4 * 1024 * 1024;    // MAX_BLOB_BYTES: one state's ciphertext
-    std::size_t max_key_bytes = 256;                 // MAX_KEY_BYTES: one state key
-    std::size_t max_batch_items = 1000;              // MAX_BATCH_ITEMS: writes in one batch
-    std::size_t max_batch_bytes = 16 * 1024 * 1024;  // MAX_BATCH_BYTES: ciphertext in one batch
-    std::size_t max_page_items = 1000;               // MAX_PAGE_ITEMS: states/events per page
-    std::chrono::seconds max_wait{30};               // MAX_WAIT: long-poll limit for /v1/events
-    std::optional<std::int64_t> default_quota_bytes; // DEFAULT_QUOTA_BYTES: none = unlimited
+    std::size_t max_blob_bytes = 4 * 1024 * 1024;     // MAX_BLOB_BYTES: one state's ciphertext
+    std::size_t max_key_bytes = 256;                  // MAX_KEY_BYTES: one state key
+    std::size_t max_batch_items = 1000;               // MAX_BATCH_ITEMS: writes in one batch
+    std::size_t max_batch_bytes = 16 * 1024 * 1024;   // MAX_BATCH_BYTES: ciphertext in one batch
+    std::size_t max_page_items = 1000;                // MAX_PAGE_ITEMS: states/events per page
+    std::chrono::seconds max_wait{30};                // MAX_WAIT: long-poll limit for /v1/events
+    std::optional<std::int64_t> default_quota_bytes;  // DEFAULT_QUOTA_BYTES: none = unlimited
 };
 
 // Everything edgesync-server reads from its configuration (flags > env >
@@ -48,7 +50,7 @@ struct ServerConfig {
     // SERVER_SHUTDOWN_TIMEOUT: how long in-flight requests may take to finish
     // after SIGTERM. Below 10 s so the process exits within 10 s.
     std::chrono::milliseconds shutdown_timeout{8'000};
-    std::string log_level = "info";       // LOG_LEVEL: trace debug info warn error critical off
+    std::string log_level = "info";  // LOG_LEVEL: trace debug info warn error critical off
     HttpLimits http;
     ProductLimits limits;
 

@@ -43,8 +43,8 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         auto name = percent_decode(pair.substr(0, eq), true);
-        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
-                                    true);
+        auto value = percent_decode(
+            eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
         if (name && value && !name->empty()) out.emplace_back(std::move(*name), std::move(*value));
     }
     return out;

@@ -20,7 +20,7 @@ namespace edgesync::server {
 // a completion to the connection's strand. Jobs must not throw (one that does
 // is logged and dropped). Thread-safe.
 class WorkerPool {
-public:
+  public:
     using Job = std::move_only_function<void()>;
 
     struct Options {
@@ -53,17 +53,17 @@ public:
 
     [[nodiscard]] Stats stats() const;
 
-private:
+  private:
     void run();
 
     const Options m_options;
     mutable std::mutex m_mutex;
     std::condition_variable m_ready;
-    std::deque<Job> m_queue;  // guarded by m_mutex
-    std::size_t m_busy = 0;   // guarded
-    std::uint64_t m_rejected = 0;  // guarded
-    bool m_stopping = false;  // guarded
-    bool m_drain = true;      // guarded; meaningful once m_stopping
+    std::deque<Job> m_queue;             // guarded by m_mutex
+    std::size_t m_busy = 0;              // guarded
+    std::uint64_t m_rejected = 0;        // guarded
+    bool m_stopping = false;             // guarded
+    bool m_drain = true;                 // guarded; meaningful once m_stopping
     std::vector<std::thread> m_threads;  // joined by stop()
 };
 

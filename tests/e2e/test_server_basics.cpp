@@ -30,7 +30,7 @@ bool contains(const std::string& haystack, std::string_view needle) {
 // A TCP port that accepts connections (the kernel completes the handshake)
 // but never answers: a dependency that hangs.
 class SilentListener {
-public:
+  public:
     SilentListener() {
         m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in addr{};
@@ -48,13 +48,13 @@ public:
     SilentListener& operator=(const SilentListener&) = delete;
     [[nodiscard]] std::uint16_t port() const { return m_port; }
 
-private:
+  private:
     int m_fd = -1;
     std::uint16_t m_port = 0;
 };
 
 class ServerBasics : public ::testing::Test {
-protected:
+  protected:
     ServerProcess& start(std::vector<std::string> args = {},
                          std::map<std::string, std::string> env = {}) {
         ServerOptions o;
@@ -137,11 +137,21 @@ TEST_F(ServerBasics, MetricsCountRequestsByRouteTemplateAndStatus) {
     EXPECT_TRUE(contains(r.header("Content-Type").value_or(""), "text/plain; version=0.0.4"));
     const auto& m = r.body;
     EXPECT_TRUE(contains(m, "# TYPE edgesync_http_requests_total counter\n")) << m;
-    EXPECT_TRUE(contains(m, "edgesync_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2\n")) << m;
-    EXPECT_TRUE(contains(m, "edgesync_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1\n")) << m;
+    EXPECT_TRUE(contains(
+        m, "edgesync_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 2\n"))
+        << m;
+    EXPECT_TRUE(contains(
+        m, "edgesync_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1\n"))
+        << m;
     EXPECT_TRUE(contains(m, "# TYPE edgesync_http_request_duration_seconds histogram\n")) << m;
-    EXPECT_TRUE(contains(m, "edgesync_http_request_duration_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"} 2\n")) << m;
-    EXPECT_TRUE(contains(m, "edgesync_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\",status=\"200\",le=\"+Inf\"} 2\n")) << m;
+    EXPECT_TRUE(contains(m,
+                         "edgesync_http_request_duration_seconds_count{method=\"GET\",route=\"/"
+                         "health\",status=\"200\"} 2\n"))
+        << m;
+    EXPECT_TRUE(contains(m,
+                         "edgesync_http_request_duration_seconds_bucket{method=\"GET\",route=\"/"
+                         "health\",status=\"200\",le=\"+Inf\"} 2\n"))
+        << m;
     EXPECT_TRUE(contains(m, "# TYPE edgesync_http_connections_active gauge\n")) << m;
     EXPECT_TRUE(contains(m, "edgesync_pg_pool_capacity ")) << m;
     EXPECT_TRUE(contains(m, "edgesync_worker_queue_capacity ")) << m;
@@ -181,8 +191,9 @@ TEST_F(ServerBasics, HugeContentLengthIs413BeforeTheBodyIsSent) {
     auto c = connect();
     // Only the header goes out; the server must answer without waiting for
     // 10 GiB, and must not invite the body with 100 Continue.
-    c.send_raw("PUT /v1/info HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               "Expect: 100-continue\r\nContent-Length: 10737418240\r\n\r\n");
+    c.send_raw(
+        "PUT /v1/info HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\nContent-Length: 10737418240\r\n\r\n");
     const auto r = c.read_response(/*return_interim=*/true);
     expect_error(r, 413, "payload_too_large");
     EXPECT_EQ(r.header("Connection").value_or(""), "close");
@@ -300,7 +311,7 @@ TEST_F(ServerBasics, SigtermLetsARequestInFlightFinishThenExitsZero) {
     auto& server = start();
     auto c = connect();
     ASSERT_EQ(c.request("GET", "/health").status, 200);  // the connection is accepted
-    c.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n");  // request started, header unfinished
+    c.send_raw("GET /health HTTP/1.1\r\nHost: x\r\n");   // request started, header unfinished
     server.signal(SIGTERM);
     ASSERT_TRUE(server.wait_for_err("received SIGTERM", 15s)) << server.err();
     c.send_raw("\r\n");

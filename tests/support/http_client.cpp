@@ -53,7 +53,8 @@ HttpConnection::HttpConnection(const std::string& host, std::uint16_t port,
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
-    if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+        rc != 0)
         fail("cannot resolve " + host + ": " + ::gai_strerror(rc));
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
         m_fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
@@ -63,7 +64,9 @@ HttpConnection::HttpConnection(const std::string& host, std::uint16_t port,
         m_fd = -1;
     }
     ::freeaddrinfo(found);
-    if (m_fd < 0) fail("cannot connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+    if (m_fd < 0)
+        fail("cannot connect to " + host + ":" + std::to_string(port) + ": " +
+             std::strerror(errno));
     const int one = 1;
     ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     set_receive_timeout(timeout);
@@ -133,8 +136,9 @@ HttpResponse HttpConnection::read_response(bool return_interim) {
     for (;;) {
         std::size_t end;
         while ((end = m_buffer.find("\r\n\r\n")) == std::string::npos)
-            if (!fill()) fail("connection closed before a response header" +
-                              (m_buffer.empty() ? std::string() : ": got '" + m_buffer + "'"));
+            if (!fill())
+                fail("connection closed before a response header" +
+                     (m_buffer.empty() ? std::string() : ": got '" + m_buffer + "'"));
         const std::string head = m_buffer.substr(0, end);
         m_buffer.erase(0, end + 4);
 
@@ -148,7 +152,8 @@ HttpResponse HttpConnection::read_response(bool return_interim) {
         while (line_end != std::string::npos) {
             const auto start = line_end + 2;
             line_end = head.find("\r\n", start);
-            const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+            const std::string line = head.substr(
+                start, line_end == std::string::npos ? std::string::npos : line_end - start);
             const auto colon = line.find(':');
             if (colon == std::string::npos) fail("malformed header line '" + line + "'");
             std::string value = line.substr(colon + 1);

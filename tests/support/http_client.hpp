@@ -31,7 +31,7 @@ struct HttpResponse {
 // error, a timeout (each receive/send waits at most `timeout`), a malformed
 // response, or the peer closing before a response is complete.
 class HttpConnection {
-public:
+  public:
     HttpConnection(const std::string& host, std::uint16_t port,
                    std::chrono::milliseconds timeout = std::chrono::seconds(15));
     ~HttpConnection();
@@ -56,7 +56,7 @@ public:
     // Closes our side.
     void close();
 
-private:
+  private:
     // Reads more into m_buffer; false on EOF.
     bool fill();
     void set_receive_timeout(std::chrono::milliseconds timeout);

@@ -87,7 +87,8 @@ ServerProcess::ServerProcess(ServerOptions options) {
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    const int rc = ::posix_spawn(&m_pid, args[0].c_str(), &actions, &attr, argv.data(), envp.data());
+    const int rc =
+        ::posix_spawn(&m_pid, args[0].c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(out[1]);
@@ -135,7 +136,8 @@ void ServerProcess::read_output() {
     char buf[8192];
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
-        pollfd fds[2] = {{out_open ? m_stdout : -1, POLLIN, 0}, {err_open ? m_stderr : -1, POLLIN, 0}};
+        pollfd fds[2] = {{out_open ? m_stdout : -1, POLLIN, 0},
+                         {err_open ? m_stderr : -1, POLLIN, 0}};
         if (::poll(fds, 2, -1) < 0) {
             if (errno == EINTR) continue;
             break;
@@ -194,9 +196,9 @@ std::string ServerProcess::err() const {
 
 bool ServerProcess::wait_for_err(std::string_view needle, std::chrono::milliseconds timeout) {
     std::unique_lock lock(m_mutex);
-    return m_changed.wait_for(lock, timeout,
-                              [&] { return m_err.find(needle) != std::string::npos || m_eof; }) &&
-           m_err.find(needle) != std::string::npos;
+    return m_changed.wait_for(lock, timeout, [&] {
+        return m_err.find(needle) != std::string::npos || m_eof;
+    }) && m_err.find(needle) != std::string::npos;
 }
 
 }  // namespace edgesync::test

@@ -46,7 +46,7 @@ struct ExitStatus {
 };
 
 class ServerProcess {
-public:
+  public:
     // Starts the server and waits for its listening line. Throws
     // std::runtime_error with everything it printed if it exits or stays
     // silent past startup_timeout.
@@ -70,7 +70,7 @@ public:
     // True once stderr contains `needle`; false after `timeout`.
     [[nodiscard]] bool wait_for_err(std::string_view needle, std::chrono::milliseconds timeout);
 
-private:
+  private:
     void read_output();  // the reader thread
 
     pid_t m_pid = -1;  // -1 once reaped
@@ -82,9 +82,9 @@ private:
 
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
-    std::string m_out;    // guarded
-    std::string m_err;    // guarded
-    bool m_eof = false;   // guarded: both pipes closed
+    std::string m_out;   // guarded
+    std::string m_err;   // guarded
+    bool m_eof = false;  // guarded: both pipes closed
     std::thread m_reader;
 };
 

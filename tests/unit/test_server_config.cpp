@@ -42,7 +42,8 @@ TEST(ServerConfig, SettingsAreReadAndValidated) {
     EXPECT_EQ(c.limits.max_blob_bytes, 99u);
     EXPECT_EQ(c.limits.default_quota_bytes, 1000);
     EXPECT_THROW((void)ServerConfig::from(config_with({{"SERVER_PORT", "70000"}})), ConfigError);
-    EXPECT_THROW((void)ServerConfig::from(config_with({{"SERVER_READ_TIMEOUT", "0s"}})), ConfigError);
+    EXPECT_THROW((void)ServerConfig::from(config_with({{"SERVER_READ_TIMEOUT", "0s"}})),
+                 ConfigError);
     EXPECT_THROW((void)ServerConfig::from(config_with({{"LOG_LEVEL", "loud"}})), ConfigError);
 }
 
@@ -52,14 +53,17 @@ TEST(ServerConfig, WeakJwtSecretIsAConfigErrorThatHidesTheSecret) {
         FAIL() << "accepted a weak secret";
     } catch (const ConfigError& e) {
         EXPECT_EQ(e.code(), ExitCode::usage);
-        EXPECT_NE(std::string(e.what()).find("JWT_SECRET must be at least 32 bytes"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("JWT_SECRET must be at least 32 bytes"),
+                  std::string::npos);
         EXPECT_EQ(std::string(e.what()).find("short-and-weak"), std::string::npos);
     }
 }
 
 TEST(ServerConfig, ListenAddressForms) {
-    EXPECT_EQ(parse_listen_address("127.0.0.1:0"), std::make_pair(std::string("127.0.0.1"), std::uint16_t{0}));
-    EXPECT_EQ(parse_listen_address("[::1]:8080"), std::make_pair(std::string("::1"), std::uint16_t{8080}));
+    EXPECT_EQ(parse_listen_address("127.0.0.1:0"),
+              std::make_pair(std::string("127.0.0.1"), std::uint16_t{0}));
+    EXPECT_EQ(parse_listen_address("[::1]:8080"),
+              std::make_pair(std::string("::1"), std::uint16_t{8080}));
     EXPECT_EQ(parse_listen_address(":9000"), std::make_pair(std::string(), std::uint16_t{9000}));
     for (const char* bad : {"127.0.0.1", "host:", "host:65536", "::1:80", "[::1:80", "h:8x"})
         EXPECT_THROW((void)parse_listen_address(bad), ConfigError) << bad;

@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 class DispatcherTest : public ::testing::Test {
-protected:
+  protected:
     Response send(std::string method, std::string target, std::string body = {},
                   std::vector<std::pair<std::string, std::string>> headers = {}) {
         Request req;
@@ -143,7 +143,8 @@ TEST_F(DispatcherTest, RequestIdIsKeptWhenSaneAndGeneratedOtherwise) {
     m_router.add("GET", "/x", [](RequestContext&) { return text_response(200, ""); });
     EXPECT_EQ(send("GET", "/x", {}, {{"x-request-id", "abc-123"}}).headers.get("X-Request-Id"),
               "abc-123");
-    for (const std::string& bad : std::vector<std::string>{"", "with space", "quote\"", std::string(129, 'a'), "new\nline"}) {
+    for (const std::string& bad : std::vector<std::string>{"", "with space", "quote\"",
+                                                           std::string(129, 'a'), "new\nline"}) {
         const auto id = send("GET", "/x", {}, {{"X-Request-Id", bad}}).headers.get("X-Request-Id");
         ASSERT_TRUE(id.has_value());
         EXPECT_NE(*id, bad);
@@ -160,7 +161,8 @@ TEST_F(DispatcherTest, AccessLogAndMetricsUseTheRouteTemplate) {
                {{"Authorization", "Bearer TOKENSECRET"}, {"X-Request-Id", "r-1"}});
     (void)send("GET", "/unknown/path");
     ASSERT_EQ(m_log.size(), 2u);
-    EXPECT_EQ(m_log[0].rfind("access method=GET route=/v1/states/{key} status=200 duration_ms=", 0), 0u)
+    EXPECT_EQ(m_log[0].rfind("access method=GET route=/v1/states/{key} status=200 duration_ms=", 0),
+              0u)
         << m_log[0];
     EXPECT_NE(m_log[0].find("request_id=r-1 account=acc-9 remote=192.0.2.7 bytes_in=0 bytes_out=4"),
               std::string::npos)
@@ -170,7 +172,8 @@ TEST_F(DispatcherTest, AccessLogAndMetricsUseTheRouteTemplate) {
     EXPECT_NE(m_log[1].find("route=- status=404"), std::string::npos) << m_log[1];
 
     const auto metrics = m_metrics.render();
-    EXPECT_NE(metrics.find("edgesync_http_requests_total{method=\"GET\",route=\"/v1/states/{key}\",status=\"200\"} 1"),
+    EXPECT_NE(metrics.find("edgesync_http_requests_total{method=\"GET\",route=\"/v1/states/"
+                           "{key}\",status=\"200\"} 1"),
               std::string::npos)
         << metrics;
     EXPECT_NE(metrics.find("route=\"unmatched\",status=\"404\"} 1"), std::string::npos) << metrics;
@@ -201,7 +204,8 @@ TEST(RequestParsing, JsonBodyNeedsJsonContentType) {
         EXPECT_EQ(r.error().status, 415);
         EXPECT_EQ(json::parse(r.error().body)["error"]["code"], "unsupported_media_type");
     }
-    EXPECT_TRUE(json_body(context_with("{\"a\":1}", "Application/JSON; charset=utf-8")).has_value());
+    EXPECT_TRUE(
+        json_body(context_with("{\"a\":1}", "Application/JSON; charset=utf-8")).has_value());
 }
 
 TEST(RequestParsing, MalformedJsonIs400WithoutEchoingTheBody) {

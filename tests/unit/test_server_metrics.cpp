@@ -95,7 +95,8 @@ TEST(Metrics, CallbacksAreReadAtRenderTime) {
     value = 3;
     const auto text = r.render();
     EXPECT_TRUE(contains(text, "pool_in_use{pool=\"pg\"} 3\n")) << text;
-    EXPECT_TRUE(contains(text, "# TYPE pool_timeouts_total counter\npool_timeouts_total 5\n")) << text;
+    EXPECT_TRUE(contains(text, "# TYPE pool_timeouts_total counter\npool_timeouts_total 5\n"))
+        << text;
 }
 
 TEST(Metrics, ThrowingCallbackRendersNaNInsteadOfFailingTheScrape) {
