@@ -1,14 +1,20 @@
-// edgesync-server: the HTTP/WebSocket/SSE API. Placeholder until issue #4
-// builds the server; it answers --help and --version truthfully.
-#include <CLI/CLI.hpp>
+// edgesync-server: the EdgeSync HTTP API. Everything lives in app.cpp and
+// below; main only turns an escaped error into one line and an exit code.
 #include <fmt/format.h>
 
-#include "shared/version.hpp"
+#include <exception>
+
+#include "server/app.hpp"
+#include "shared/util/error.hpp"
 
 int main(int argc, char** argv) {
-    CLI::App app{"edgesync-server: the EdgeSync HTTP/WebSocket/SSE API (not yet implemented)"};
-    app.set_version_flag("--version", std::string("edgesync-server ") + edgesync::k_version);
-    CLI11_PARSE(app, argc, argv);
-    fmt::print(stderr, "edgesync-server: error: the server is not implemented yet (issue #4)\n");
-    return 1;
+    try {
+        return edgesync::server::run_server(argc, argv);
+    } catch (const edgesync::Error& e) {
+        fmt::print(stderr, "edgesync-server: error: {}\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "edgesync-server: error: {}\n", e.what());
+        return static_cast<int>(edgesync::ExitCode::failure);
+    }
 }

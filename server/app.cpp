@@ -1,0 +1,205 @@
+#include "server/app.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <pqxx/nontransaction>
+#include <thread>
+#include <vector>
+
+#include "server/command_line.hpp"
+#include "server/connection_tracker.hpp"
+#include "server/dispatcher.hpp"
+#include "server/http_session.hpp"
+#include "server/listener.hpp"
+#include "server/metrics.hpp"
+#include "server/ops_routes.hpp"
+#include "server/router.hpp"
+#include "server/schema_check.hpp"
+#include "server/server_metrics.hpp"
+#include "server/worker_pool.hpp"
+#include "shared/config/config.hpp"
+#include "shared/db/pg_pool.hpp"
+#include "shared/db/redis_pool.hpp"
+#include "shared/util/error.hpp"
+#include "shared/version.hpp"
+
+namespace edgesync::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+PgPool::Options pg_options(const ServerConfig& c) {
+    PgPool::Options o;
+    o.url = c.database_url;
+    o.size = c.pg_pool_size;
+    o.connect_timeout = std::chrono::seconds(5);
+    o.acquire_timeout = std::chrono::seconds(5);
+    return o;
+}
+
+RedisPool::Options redis_options(const ServerConfig& c) {
+    RedisPool::Options o;
+    o.max_size = c.redis_pool_size;
+    o.acquire_timeout = std::chrono::seconds(5);
+    o.client.connect_timeout = std::chrono::seconds(2);
+    o.client.command_timeout = std::chrono::seconds(5);
+    o.client.client_name = "edgesync-server";
+    return o;
+}
+
+std::string format_endpoint(const tcp::endpoint& ep) {
+    const auto address = ep.address().to_string();
+    return ep.address().is_v6() ? fmt::format("[{}]:{}", address, ep.port())
+                                : fmt::format("{}:{}", address, ep.port());
+}
+
+tcp::endpoint resolve(const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (!ec) return {address, port};
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    const auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || results.empty())
+        throw ConfigError(
+            fmt::format("SERVER_ADDR '{}' is not an address or a resolvable name", host));
+    return results.begin()->endpoint();
+}
+
+}  // namespace
+
+struct App::Impl {
+    // Declaration order is destruction order reversed: the worker pool joins
+    // before the io_context goes (jobs post to it), and the tracker outlives
+    // every session (their slots release into it).
+    ServerConfig config;
+    MetricsRegistry metrics;
+    PgPool pg;
+    RedisPool redis;
+    Router router;
+    Dispatcher dispatcher;
+    ConnectionTracker tracker;
+    net::io_context ioc;
+    WorkerPool workers;
+    SessionServices services;
+
+    explicit Impl(ServerConfig c)
+        : config(std::move(c)),
+          pg(pg_options(config)),
+          redis(parse_redis_url(config.redis_url), redis_options(config)),
+          dispatcher(router, metrics, {.default_max_body_bytes = config.http.max_body_bytes}),
+          tracker(config.http.max_connections),
+          ioc(static_cast<int>(config.io_threads)),
+          workers({.threads = config.workers, .queue_capacity = config.worker_queue}),
+          services{config.http, dispatcher, workers, tracker} {
+        add_ops_routes(
+            router,
+            {.config = config,
+             .metrics = metrics,
+             .probes = {
+                 {"postgres",
+                  [this] { pg.read([](pqxx::nontransaction& tx) { tx.exec("SELECT 1"); }); }},
+                 {"redis", [this] { redis.acquire()->command({"PING"}); }},
+             }});
+        register_server_metrics(metrics,
+                                {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
+    }
+};
+
+App::App(ServerConfig config) : m_impl(std::make_unique<Impl>(std::move(config))) {}
+App::~App() = default;
+
+int App::run() {
+    Impl& s = *m_impl;
+    std::promise<int> stop_signal;
+    auto stopped = stop_signal.get_future();
+
+    // Before binding: from the moment a client can connect, SIGTERM is graceful.
+    net::signal_set signals(s.ioc, SIGINT, SIGTERM);
+    auto listener = std::make_shared<Listener>(
+        s.ioc, resolve(s.config.listen_host, s.config.listen_port), s.services);
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        listener->stop();
+        s.tracker.shutdown_all();
+        spdlog::info("received {}; stopping: no new connections, finishing requests in flight",
+                     signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop_signal.set_value(signo);
+    });
+
+    const std::string bound = format_endpoint(listener->local_endpoint());
+    std::fputs(fmt::format("edgesync-server: listening on {}\n", bound).c_str(), stdout);
+    std::fflush(stdout);
+    spdlog::info(
+        "edgesync-server {} listening on {} ({} I/O threads, {} workers, database {}, redis {})",
+        k_version, bound, s.config.io_threads, s.config.workers, redact_url(s.config.database_url),
+        redact_url(s.config.redis_url));
+    listener->run();
+
+    // Keeps run() going when no operation is pending: once the acceptor is
+    // closed, a request on a worker has nothing in the io_context until it
+    // posts its result back. Ended by ioc.stop() below.
+    auto work = net::make_work_guard(s.ioc);
+    std::vector<std::thread> threads;
+    threads.reserve(s.config.io_threads);
+    for (std::size_t i = 0; i < s.config.io_threads; ++i)
+        threads.emplace_back([&s] {
+            for (;;) {
+                try {
+                    s.ioc.run();
+                    return;
+                } catch (const std::exception& e) {
+                    // One connection's bug must not take the server down.
+                    spdlog::error("I/O thread: unhandled exception: {}", e.what());
+                }
+            }
+        });
+
+    stopped.wait();
+    const auto deadline = std::chrono::steady_clock::now() + s.config.shutdown_timeout;
+    const bool drained = s.tracker.wait_until_empty(deadline);
+    if (!drained)
+        spdlog::warn("shutdown: {} connection(s) still open after {} ms; closing them",
+                     s.tracker.active(), s.config.shutdown_timeout.count());
+    s.ioc.stop();
+    for (auto& t : threads) t.join();
+    // Drained: no job can be left (each holds its connection open). Otherwise
+    // queued jobs are dropped; running ones finish (bounded by the pools' timeouts).
+    s.workers.stop(drained);
+    spdlog::info("stopped");
+    return 0;
+}
+
+int run_server(int argc, char** argv) {
+    const auto command_line = parse_command_line(argc, argv);
+    if (command_line.exit_code) return *command_line.exit_code;
+
+    std::signal(SIGPIPE, SIG_IGN);  // hiredis and libpq write to sockets that may close
+    auto config = ServerConfig::from(Config::load(command_line.load));
+
+    auto logger = spdlog::stderr_logger_mt("edgesync-server");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    spdlog::flush_on(spdlog::level::info);
+
+    if (const auto warning = check_schema(config.database_url, std::chrono::seconds(5));
+        !warning.empty())
+        spdlog::warn("{}", warning);
+
+    App app(std::move(config));
+    return app.run();
+}
+
+}  // namespace edgesync::server
