@@ -313,6 +313,7 @@ RedisEndpoint parse_redis_url(std::string_view url) {
         const auto colon = userinfo.find(':');
         ep.password = percent_decode(colon == std::string_view::npos ? userinfo
                                                                      : userinfo.substr(colon + 1));
+        if (colon != std::string_view::npos) ep.username = percent_decode(userinfo.substr(0, colon));
         rest.remove_prefix(at + 1);
     }
     std::string_view hostport = rest.substr(0, rest.find('/'));

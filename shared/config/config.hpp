@@ -68,11 +68,12 @@ struct RedisEndpoint {
     int port = 6379;
     int db = 0;
     std::string password;  // empty = none
+    std::string username;  // empty = Redis's default user (AUTH password)
 };
 // redis://[[user]:password@]host[:port][/db]; host may be a [bracketed] IPv6
-// literal; the password is percent-decoded; a user name is ignored (hiredis
-// 0.14 AUTH takes a password only). Throws ConfigError("REDIS_URL ...") when
-// malformed.
+// literal; user and password are percent-decoded. A user name (Redis 6 ACL)
+// is sent as AUTH user password; userinfo without ':' is a password. Throws
+// ConfigError("REDIS_URL ...") when malformed.
 [[nodiscard]] RedisEndpoint parse_redis_url(std::string_view url);
 
 // The URL with any password replaced by "***", safe to print and log: the

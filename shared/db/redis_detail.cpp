@@ -62,7 +62,10 @@ RedisContextPtr open_redis_context(const RedisEndpoint& ep, const RedisOptions& 
         redisEnableKeepAlive(c.get()) != REDIS_OK)
         throw ConnectionError(
             fmt::format("Redis at {}: cannot set socket options: {}", where(ep), c->errstr));
-    if (!ep.password.empty()) setup_command(c.get(), ep, "AUTH", {"AUTH", ep.password});
+    if (!ep.username.empty())
+        setup_command(c.get(), ep, "AUTH", {"AUTH", ep.username, ep.password});
+    else if (!ep.password.empty())
+        setup_command(c.get(), ep, "AUTH", {"AUTH", ep.password});
     if (ep.db != 0) setup_command(c.get(), ep, "SELECT", {"SELECT", std::to_string(ep.db)});
     if (!options.client_name.empty())
         setup_command(c.get(), ep, "CLIENT SETNAME", {"CLIENT", "SETNAME", options.client_name});

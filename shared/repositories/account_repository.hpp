@@ -40,6 +40,12 @@ public:
     // Each returns false when the account does not exist or is deleted.
     [[nodiscard]] virtual bool set_disabled(const std::string& id, bool disabled) = 0;
     [[nodiscard]] virtual bool set_password_hash(const std::string& id, const std::string& hash) = 0;
+    // Compare-and-set: replaces the hash only while it is still `expected`, so
+    // a login's rehash can never undo a password change that landed meanwhile.
+    // False when the hash changed, or the account is missing or deleted.
+    [[nodiscard]] virtual bool replace_password_hash(const std::string& id,
+                                                     const std::string& expected,
+                                                     const std::string& hash) = 0;
     // Soft delete: sets deleted_at, frees the email, revokes every device.
     [[nodiscard]] virtual bool soft_delete(const std::string& id) = 0;
 

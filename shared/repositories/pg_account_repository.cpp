@@ -29,6 +29,7 @@ constexpr const char* k_list = "es_account_list";
 constexpr const char* k_count = "es_account_count";
 constexpr const char* k_set_disabled = "es_account_set_disabled";
 constexpr const char* k_set_password = "es_account_set_password";
+constexpr const char* k_replace_password = "es_account_replace_password";
 constexpr const char* k_soft_delete = "es_account_soft_delete";
 constexpr const char* k_get_key = "es_account_get_key";
 constexpr const char* k_put_key = "es_account_put_key";
@@ -83,6 +84,9 @@ PgAccountRepository::PgAccountRepository(PgPool& pool) : m_pool(pool) {
     m_pool.declare(k_set_password,
                    "UPDATE accounts SET password_hash = $2, updated_at = now() "
                    "WHERE id = $1 AND deleted_at IS NULL RETURNING id");
+    m_pool.declare(k_replace_password,
+                   "UPDATE accounts SET password_hash = $3, updated_at = now() "
+                   "WHERE id = $1 AND password_hash = $2 AND deleted_at IS NULL RETURNING id");
     // One statement, so one transaction: the account and all its devices.
     m_pool.declare(k_soft_delete,
                    "WITH a AS (UPDATE accounts SET deleted_at = now(), updated_at = now() "
@@ -175,6 +179,18 @@ bool PgAccountRepository::set_password_hash(const std::string& id, const std::st
         return !m_pool
                     .write([&](pqxx::nontransaction& tx) {
                         return tx.exec_prepared(k_set_password, id, hash);
+                    })
+                    .empty();
+    });
+}
+
+bool PgAccountRepository::replace_password_hash(const std::string& id, const std::string& expected,
+                                                const std::string& hash) {
+    if (!is_uuid(id)) return false;
+    return pg::guard("replace password", [&] {
+        return !m_pool
+                    .write([&](pqxx::nontransaction& tx) {
+                        return tx.exec_prepared(k_replace_password, id, expected, hash);
                     })
                     .empty();
     });

@@ -20,6 +20,8 @@ public:
     [[nodiscard]] std::size_t count(const AccountListQuery& q) override;
     [[nodiscard]] bool set_disabled(const std::string& id, bool disabled) override;
     [[nodiscard]] bool set_password_hash(const std::string& id, const std::string& hash) override;
+    [[nodiscard]] bool replace_password_hash(const std::string& id, const std::string& expected,
+                                             const std::string& hash) override;
     [[nodiscard]] bool soft_delete(const std::string& id) override;
     [[nodiscard]] std::optional<AccountKey> get_key(const std::string& account_id) override;
     [[nodiscard]] bool put_key(const AccountKey& key) override;

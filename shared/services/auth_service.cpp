@@ -70,8 +70,15 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
     m_limiter.reset(redis_keys::login_ratelimit_key(email_key, r.client.ip));
     std::string password_hash = account->password_hash;
     if (crypto::password_needs_rehash(password_hash, m_options.password_limits)) {
-        password_hash = crypto::hash_password(r.password, m_options.password_limits);
-        (void)m_accounts.set_password_hash(account->id, password_hash);
+        const std::string rehashed = crypto::hash_password(r.password, m_options.password_limits);
+        if (m_accounts.replace_password_hash(account->id, password_hash, rehashed)) {
+            password_hash = rehashed;
+        } else if (const auto current = m_accounts.find_by_id(account->id);
+                   current && crypto::verify_password(current->password_hash, r.password)) {
+            password_hash = current->password_hash;  // another login rehashed it first
+        }
+        // Otherwise the password was changed meanwhile: the check after the
+        // session write sees the hash differ and refuses this login.
     }
 
     auto device = login_device(*account, r);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <utility>
 
 #include "shared/crypto/password.hpp"
 #include "tests/integration/auth_fixture.hpp"
@@ -45,6 +46,47 @@ class InterleavingSessions final : public SessionRepository {
 
   private:
     SessionRepository& m_real;
+};
+
+// Forwards to the real repository; runs `after_find_by_email` right after
+// login has read the account (before it verifies and rehashes the password).
+class InterleavingAccounts final : public AccountRepository {
+  public:
+    explicit InterleavingAccounts(AccountRepository& real) : m_real(real) {}
+
+    std::function<void()> after_find_by_email;
+
+    std::expected<Account, AccountError> create(const NewAccount& a) override {
+        return m_real.create(a);
+    }
+    std::optional<Account> find_by_id(const std::string& id) override {
+        return m_real.find_by_id(id);
+    }
+    std::optional<Account> find_by_email(const std::string& email) override {
+        auto a = m_real.find_by_email(email);
+        if (after_find_by_email) std::exchange(after_find_by_email, nullptr)();
+        return a;
+    }
+    std::vector<Account> list(const AccountListQuery& q) override { return m_real.list(q); }
+    std::size_t count(const AccountListQuery& q) override { return m_real.count(q); }
+    bool set_disabled(const std::string& id, bool disabled) override {
+        return m_real.set_disabled(id, disabled);
+    }
+    bool set_password_hash(const std::string& id, const std::string& hash) override {
+        return m_real.set_password_hash(id, hash);
+    }
+    bool replace_password_hash(const std::string& id, const std::string& expected,
+                               const std::string& hash) override {
+        return m_real.replace_password_hash(id, expected, hash);
+    }
+    bool soft_delete(const std::string& id) override { return m_real.soft_delete(id); }
+    std::optional<AccountKey> get_key(const std::string& account_id) override {
+        return m_real.get_key(account_id);
+    }
+    bool put_key(const AccountKey& key) override { return m_real.put_key(key); }
+
+  private:
+    AccountRepository& m_real;
 };
 
 class AuthLoginRace : public AuthFixture {
@@ -88,6 +130,49 @@ TEST_F(AuthLoginRace, APasswordChangedMeanwhileKeepsNoSession) {
     ASSERT_FALSE(t.has_value());
     EXPECT_EQ(t.error().code, ServiceErrorCode::invalid_credentials);
     EXPECT_TRUE(m_session_repo.list(a.id).empty());
+}
+
+// A login whose rehash (new Argon2 limits) races a password change must not
+// write the old password back over the new one.
+TEST_F(AuthLoginRace, ARehashingLoginNeverUndoesAPasswordChangedMeanwhile) {
+    const auto a = make_account();  // hashed with crypto::minimum_limits()
+    auto options = test_options();
+    options.password_limits.opslimit += 1;  // so login rehashes
+    ASSERT_TRUE(crypto::password_needs_rehash(a.password_hash, options.password_limits));
+    InterleavingAccounts accounts(m_account_repo);
+    AuthService auth(accounts, m_device_repo, m_session_repo, m_limiter, m_publisher,
+                     auth::JwtKey(k_auth_test_secret), options);
+    const std::string new_password = "a brand new password";
+    accounts.after_find_by_email = [&] {
+        ASSERT_TRUE(m_account_repo.set_password_hash(
+            a.id, crypto::hash_password(new_password, crypto::minimum_limits())));
+    };
+    const auto t = auth.login(request(a.email));
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, ServiceErrorCode::invalid_credentials);
+    EXPECT_TRUE(m_session_repo.list(a.id).empty());
+    const auto stored = m_account_repo.find_by_id(a.id)->password_hash;
+    EXPECT_TRUE(crypto::verify_password(stored, new_password));
+    EXPECT_FALSE(crypto::verify_password(stored, password()));
+}
+
+// Two logins rehashing at once: the one that loses the compare-and-set still
+// succeeds, as its password is still the account's.
+TEST_F(AuthLoginRace, ALoginWhoseRehashLosesToAnotherRehashStillSucceeds) {
+    const auto a = make_account();
+    auto options = test_options();
+    options.password_limits.opslimit += 1;
+    InterleavingAccounts accounts(m_account_repo);
+    AuthService auth(accounts, m_device_repo, m_session_repo, m_limiter, m_publisher,
+                     auth::JwtKey(k_auth_test_secret), options);
+    accounts.after_find_by_email = [&] {
+        ASSERT_TRUE(m_account_repo.set_password_hash(
+            a.id, crypto::hash_password(password(), options.password_limits)));
+    };
+    const auto t = auth.login(request(a.email));
+    ASSERT_TRUE(t.has_value()) << t.error().message;
+    EXPECT_EQ(m_session_repo.list(a.id).size(), 1U);
+    EXPECT_TRUE(crypto::verify_password(m_account_repo.find_by_id(a.id)->password_hash, password()));
 }
 
 TEST_F(AuthLoginRace, WithoutInterferenceTheSameLoginSucceeds) {

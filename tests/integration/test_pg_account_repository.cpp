@@ -107,6 +107,15 @@ TEST_F(PgAccountRepo, SetPasswordHashReplacesIt) {
     EXPECT_EQ(m_accounts.find_by_id(a.id)->password_hash, "new-hash");
 }
 
+TEST_F(PgAccountRepo, ReplacePasswordHashOnlyReplacesTheExpectedHash) {
+    const auto a = make_account();
+    EXPECT_FALSE(m_accounts.replace_password_hash(a.id, "not-the-hash", "other"));
+    EXPECT_EQ(m_accounts.find_by_id(a.id)->password_hash, a.password_hash);
+    ASSERT_TRUE(m_accounts.replace_password_hash(a.id, a.password_hash, "new-hash"));
+    EXPECT_EQ(m_accounts.find_by_id(a.id)->password_hash, "new-hash");
+    EXPECT_FALSE(m_accounts.replace_password_hash("x", "new-hash", "h"));
+}
+
 TEST_F(PgAccountRepo, UnknownOrMalformedIdsAreNotFound) {
     const std::string unknown = new_uuid();
     EXPECT_FALSE(m_accounts.find_by_id(unknown).has_value());

@@ -196,6 +196,27 @@ TEST(RedisClientConnect, PasswordForAnOpenRedisIsRefusedWithoutLeakingIt) {
     }
 }
 
+// A Redis 6 ACL user named in the URL logs in as that user (AUTH user password),
+// not as the default user.
+TEST(RedisClientConnect, UrlUserNameLogsInAsThatAclUser) {
+    RedisClient admin(test::redis_endpoint());
+    const std::string user = "es-test-" + new_uuid();
+    const std::string password = "acl-" + new_uuid();
+    admin.command({"ACL", "SETUSER", user, "on", ">" + password, "~*", "&*", "+@all"});
+    const auto ep = test::redis_endpoint();
+    const std::string url =
+        "redis://" + user + ":" + password + "@" + ep.host + ":" + std::to_string(ep.port) + "/0";
+    std::string whoami;
+    try {
+        auto client = RedisClient::from_url(url);
+        whoami = client.command({"ACL", "WHOAMI"}).as_string();
+    } catch (const std::exception& e) {
+        whoami = std::string("error: ") + e.what();
+    }
+    (void)admin.command({"ACL", "DELUSER", user});
+    EXPECT_EQ(whoami, user);
+}
+
 TEST(RedisClientConnect, FromUrlConnects) {
     auto client = RedisClient::from_url(test::redis_url());
     EXPECT_TRUE(client.command({"PING"}).is_status("PONG"));

@@ -321,6 +321,10 @@ TEST(ParseRedisUrl, ReadsHostPortDbAndPassword) {
 TEST(ParseRedisUrl, PasswordFormsAndEncodings) {
     EXPECT_EQ(parse_redis_url("redis://s3cret@h").password, "s3cret");
     EXPECT_EQ(parse_redis_url("redis://default:s3cret@h").password, "s3cret");
+    EXPECT_EQ(parse_redis_url("redis://alice:s3cret@h").username, "alice");
+    EXPECT_EQ(parse_redis_url("redis://al%40ce:s3cret@h").username, "al@ce");
+    EXPECT_EQ(parse_redis_url("redis://s3cret@h").username, "");  // no ':': a password
+    EXPECT_EQ(parse_redis_url("redis://:s3cret@h").username, "");
     EXPECT_EQ(parse_redis_url("redis://:p@ss@h:7000").password, "p@ss");
     EXPECT_EQ(parse_redis_url("redis://:p%40ss%2Fword@h").password, "p@ss/word");
     EXPECT_EQ(parse_redis_url("redis://:100%@h").password, "100%");
