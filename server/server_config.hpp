@@ -57,6 +57,9 @@ struct ServerConfig {
     std::string database_url;  // DATABASE_URL (secret: log only redact_url())
     std::string redis_url;     // REDIS_URL (secret likewise)
     std::string jwt_secret;    // JWT_SECRET, >= 32 bytes; never logged
+    // LOGIN_RATE_LIMIT: login attempts per email+client IP per 15 minutes
+    // (the per-IP limit is 10 times it).
+    std::int64_t login_rate_limit = 10;
 
     // Throws ConfigError naming the setting for a missing, malformed or weak
     // value (exit code 2).
