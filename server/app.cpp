@@ -69,7 +69,7 @@ RedisPool::Options redis_options(const ServerConfig& c) {
 AuthOptions auth_options(const ServerConfig& c) {
     AuthOptions o;
     o.login_per_email_ip.max_attempts = c.login_rate_limit;
-    o.login_per_ip.max_attempts = c.login_rate_limit * 10;
+    o.login_per_ip.max_attempts = c.login_rate_limit_per_ip;
     return o;
 }
 

@@ -33,7 +33,10 @@ class ServerAuth : public ::testing::Test {
     void SetUp() override {
         ServerOptions o;
         o.env = server_env(m_db.url());
+        // Small per email + IP; large per IP: every test logs in from 127.0.0.1
+        // against the same Redis, and the per-IP window outlives a run.
         o.env["LOGIN_RATE_LIMIT"] = "3";
+        o.env["LOGIN_RATE_LIMIT_PER_IP"] = "1000000";
         o.cwd = m_cwd.path();
         m_server.emplace(std::move(o));
     }
@@ -217,6 +220,27 @@ TEST_F(ServerAuth, AnotherAccountsSessionIdIs404) {
     expect_error(authed("DELETE", "/v1/sessions/" + first.session_id, second.access), 404,
                  "not_found");
     EXPECT_EQ(authed("GET", "/v1/sessions", first.access).status, 200);
+}
+
+TEST_F(ServerAuth, LoginEnrolsANewDeviceThenReusesItById) {
+    const auto email = register_account("device");
+    const json device{{"name", "laptop"},
+                      {"device_type", "desktop"},
+                      {"public_key", base64_encode(Bytes(32, 7))}};
+    const auto first = call("POST", "/v1/auth/login",
+                            {{"email", email}, {"password", k_password}, {"device", device}});
+    ASSERT_EQ(first.status, 200) << first.describe();
+    const std::string device_id = json::parse(first.body)["device_id"];
+    const auto again = call("POST", "/v1/auth/login",
+                            {{"email", email}, {"password", k_password}, {"device_id", device_id}});
+    ASSERT_EQ(again.status, 200) << again.describe();
+    EXPECT_EQ(json::parse(again.body)["device_id"], device_id);
+
+    json bad_key = device;
+    bad_key["public_key"] = "%%%";
+    expect_error(call("POST", "/v1/auth/login",
+                      {{"email", email}, {"password", k_password}, {"device", bad_key}}),
+                 400, "invalid_request");
 }
 
 TEST_F(ServerAuth, MalformedRequestsAre4xx) {
