@@ -19,7 +19,8 @@ using nlohmann::json;
 Response service_error_response(const ServiceError& e) {
     auto r = error_response(to_http_status(e.code), to_string(e.code), e.message);
     if (e.code == ServiceErrorCode::rate_limited)
-        r.headers.set("Retry-After", std::to_string(std::max<std::int64_t>(1, e.retry_after.count())));
+        r.headers.set("Retry-After",
+                      std::to_string(std::max<std::int64_t>(1, e.retry_after.count())));
     if (e.code == ServiceErrorCode::invalid_token) r.headers.set("WWW-Authenticate", "Bearer");
     return r;
 }
@@ -177,12 +178,15 @@ Hook make_auth_hook(AuthService& auth) {
 void add_auth_routes(Router& router, AuthService& auth, SessionService& sessions) {
     const RouteOptions open{.blocking = true, .max_body_bytes = 64 * 1024};
     const RouteOptions authed{.blocking = true, .max_body_bytes = 64 * 1024, .auth = true};
-    router.add("POST", "/v1/auth/register",
-               [&auth](RequestContext& ctx) { return handle_register(auth, ctx); }, open);
-    router.add("POST", "/v1/auth/login",
-               [&auth](RequestContext& ctx) { return handle_login(auth, ctx); }, open);
-    router.add("POST", "/v1/auth/refresh",
-               [&auth](RequestContext& ctx) { return handle_refresh(auth, ctx); }, open);
+    router.add(
+        "POST", "/v1/auth/register",
+        [&auth](RequestContext& ctx) { return handle_register(auth, ctx); }, open);
+    router.add(
+        "POST", "/v1/auth/login", [&auth](RequestContext& ctx) { return handle_login(auth, ctx); },
+        open);
+    router.add(
+        "POST", "/v1/auth/refresh",
+        [&auth](RequestContext& ctx) { return handle_refresh(auth, ctx); }, open);
     router.add(
         "POST", "/v1/auth/logout",
         [&auth](RequestContext& ctx) {

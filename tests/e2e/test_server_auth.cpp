@@ -62,8 +62,7 @@ class ServerAuth : public ::testing::Test {
         return email;
     }
     Login login(const std::string& email) {
-        const auto r =
-            call("POST", "/v1/auth/login", {{"email", email}, {"password", k_password}});
+        const auto r = call("POST", "/v1/auth/login", {{"email", email}, {"password", k_password}});
         EXPECT_EQ(r.status, 200) << r.describe();
         const auto b = json::parse(r.body);
         return {b["access_token"], b["refresh_token"], b["session_id"], b["account_id"],
@@ -87,11 +86,14 @@ void expect_invalid_token(const HttpResponse& r) {
     EXPECT_EQ(r.header("WWW-Authenticate").value_or(""), "Bearer") << r.describe();
 }
 
-std::string b64url(std::string_view text) { return base64url_encode(Bytes(text.begin(), text.end())); }
+std::string b64url(std::string_view text) {
+    return base64url_encode(Bytes(text.begin(), text.end()));
+}
 
 TEST_F(ServerAuth, RegisterLoginRefreshLogoutHappyPath) {
     const auto email = unique_name("happy") + "@example.com";
-    const auto reg = call("POST", "/v1/auth/register", {{"email", email}, {"password", k_password}});
+    const auto reg =
+        call("POST", "/v1/auth/register", {{"email", email}, {"password", k_password}});
     ASSERT_EQ(reg.status, 201) << reg.describe();
     const auto account = json::parse(reg.body);
     EXPECT_EQ(account["email"], email);
@@ -119,6 +121,14 @@ TEST_F(ServerAuth, RegisterLoginRefreshLogoutHappyPath) {
     EXPECT_EQ(out.status, 204) << out.describe();
     expect_invalid_token(authed("GET", "/v1/sessions", next["access_token"]));
     expect_invalid_token(authed("GET", "/v1/sessions", s.access));
+
+    // The log names the account, never a password or a token.
+    const auto log = m_server->err();
+    EXPECT_NE(log.find(s.account_id), std::string::npos);
+    for (const std::string& secret :
+         {std::string(k_password), s.access, s.refresh, next["access_token"].get<std::string>(),
+          next["refresh_token"].get<std::string>()})
+        EXPECT_EQ(log.find(secret), std::string::npos);
 }
 
 TEST_F(ServerAuth, DuplicateEmailInAnotherCaseIs409) {
@@ -137,14 +147,16 @@ TEST_F(ServerAuth, WeakPasswordIs400) {
 
 TEST_F(ServerAuth, WrongPasswordIs401) {
     const auto email = register_account("wrong");
-    expect_error(call("POST", "/v1/auth/login", {{"email", email}, {"password", "not it at all 1"}}),
-                 401, "invalid_credentials");
+    expect_error(
+        call("POST", "/v1/auth/login", {{"email", email}, {"password", "not it at all 1"}}), 401,
+        "invalid_credentials");
 }
 
 TEST_F(ServerAuth, TooManyLoginAttemptsAre429WithRetryAfter) {
     const auto email = register_account("limit");
     const json wrong{{"email", email}, {"password", "not it at all 1"}};
-    for (int i = 0; i < 3; ++i) expect_error(call("POST", "/v1/auth/login", wrong), 401, "invalid_credentials");
+    for (int i = 0; i < 3; ++i)
+        expect_error(call("POST", "/v1/auth/login", wrong), 401, "invalid_credentials");
     const auto r = call("POST", "/v1/auth/login", {{"email", email}, {"password", k_password}});
     expect_error(r, 429, "rate_limited");
     const auto retry = r.header("Retry-After");
@@ -159,12 +171,19 @@ TEST_F(ServerAuth, ForgedAndExpiredTokensAre401) {
     const auto signature = payload.substr(payload.find('.') + 1);
 
     // alg=none, no signature.
-    expect_invalid_token(authed("GET", "/v1/sessions", b64url(R"({"alg":"none","typ":"JWT"})") + "." + claims_b64 + "."));
+    expect_invalid_token(authed("GET", "/v1/sessions",
+                                b64url(R"({"alg":"none","typ":"JWT"})") + "." + claims_b64 + "."));
     // HS512 header on our claims and signature.
-    expect_invalid_token(authed("GET", "/v1/sessions", b64url(R"({"alg":"HS512","typ":"JWT"})") + "." + claims_b64 + "." + signature));
+    expect_invalid_token(
+        authed("GET", "/v1/sessions",
+               b64url(R"({"alg":"HS512","typ":"JWT"})") + "." + claims_b64 + "." + signature));
 
-    auth::AccessClaims claims{.iss = "edgesync", .sub = s.account_id, .did = s.device_id,
-                              .sid = s.session_id, .iat = to_unix(now()) - 60, .exp = to_unix(now()) + 600};
+    auth::AccessClaims claims{.iss = "edgesync",
+                              .sub = s.account_id,
+                              .did = s.device_id,
+                              .sid = s.session_id,
+                              .iat = to_unix(now()) - 60,
+                              .exp = to_unix(now()) + 600};
     // Signed with another key.
     const auth::JwtKey other("another-secret-of-enough-length-0123456789");
     expect_invalid_token(authed("GET", "/v1/sessions", auth::issue_access_token(other, claims)));
@@ -211,7 +230,8 @@ TEST_F(ServerAuth, RefreshTokenReuseIsRejectedAndEndsTheSession) {
     expect_invalid_token(call("POST", "/v1/auth/refresh", {{"refresh_token", s.refresh}}));
     const auto next = json::parse(first.body);
     expect_invalid_token(authed("GET", "/v1/sessions", next["access_token"]));
-    expect_invalid_token(call("POST", "/v1/auth/refresh", {{"refresh_token", next["refresh_token"]}}));
+    expect_invalid_token(
+        call("POST", "/v1/auth/refresh", {{"refresh_token", next["refresh_token"]}}));
 }
 
 TEST_F(ServerAuth, AnotherAccountsSessionIdIs404) {
