@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/auth_routes.hpp"
 #include "server/command_line.hpp"
 #include "server/connection_tracker.hpp"
 #include "server/dispatcher.hpp"
@@ -29,6 +30,13 @@
 #include "shared/config/config.hpp"
 #include "shared/db/pg_pool.hpp"
 #include "shared/db/redis_pool.hpp"
+#include "shared/repositories/pg_account_repository.hpp"
+#include "shared/repositories/pg_device_repository.hpp"
+#include "shared/repositories/redis_session_repository.hpp"
+#include "shared/services/auth_service.hpp"
+#include "shared/services/redis_publisher.hpp"
+#include "shared/services/redis_rate_limiter.hpp"
+#include "shared/services/session_service.hpp"
 #include "shared/util/error.hpp"
 #include "shared/version.hpp"
 
@@ -55,6 +63,13 @@ RedisPool::Options redis_options(const ServerConfig& c) {
     o.client.connect_timeout = std::chrono::seconds(2);
     o.client.command_timeout = std::chrono::seconds(5);
     o.client.client_name = "edgesync-server";
+    return o;
+}
+
+AuthOptions auth_options(const ServerConfig& c) {
+    AuthOptions o;
+    o.login_per_email_ip.max_attempts = c.login_rate_limit;
+    o.login_per_ip.max_attempts = c.login_rate_limit_per_ip;
     return o;
 }
 
@@ -87,6 +102,13 @@ struct App::Impl {
     MetricsRegistry metrics;
     PgPool pg;
     RedisPool redis;
+    PgAccountRepository accounts;
+    PgDeviceRepository devices;
+    RedisSessionRepository sessions;
+    RedisRateLimiter limiter;
+    RedisPublisher publisher;
+    AuthService auth;
+    SessionService session_service;
     Router router;
     Dispatcher dispatcher;
     ConnectionTracker tracker;
@@ -98,6 +120,14 @@ struct App::Impl {
         : config(std::move(c)),
           pg(pg_options(config)),
           redis(parse_redis_url(config.redis_url), redis_options(config)),
+          accounts(pg),
+          devices(pg),
+          sessions(redis),
+          limiter(redis),
+          publisher(redis),
+          auth(accounts, devices, sessions, limiter, publisher, auth::JwtKey(config.jwt_secret),
+               auth_options(config)),
+          session_service(sessions, publisher),
           dispatcher(router, metrics, {.default_max_body_bytes = config.http.max_body_bytes}),
           tracker(config.http.max_connections),
           ioc(static_cast<int>(config.io_threads)),
@@ -112,6 +142,8 @@ struct App::Impl {
                   [this] { pg.read([](pqxx::nontransaction& tx) { tx.exec("SELECT 1"); }); }},
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
+        add_auth_routes(router, auth, session_service);
+        dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
     }

@@ -33,10 +33,12 @@ constexpr const char* k_footer = R"(Settings (flag > environment > .env file > d
   SERVER_SHUTDOWN_TIMEOUT     in-flight requests may finish after SIGTERM (default 8s)
   MAX_BLOB_BYTES, MAX_KEY_BYTES, MAX_BATCH_ITEMS, MAX_BATCH_BYTES, MAX_PAGE_ITEMS,
   MAX_WAIT, DEFAULT_QUOTA_BYTES   product limits, published by GET /v1/info
+  LOGIN_RATE_LIMIT            login attempts per email + client IP per 15 min (default 10)
+  LOGIN_RATE_LIMIT_PER_IP     login attempts per client IP per 15 min (default 100)
   LOG_LEVEL                   trace debug info warn error critical off (default info)
 Durations: 500ms, 10s, 2m, 1h.
 
-Endpoints: GET /health, /ready, /metrics, /v1/info (more to come).
+Endpoints: GET /health, /ready, /metrics, /v1/info; /v1/auth/*, /v1/sessions (docs/server.md).
 On start it prints one line to stdout: "edgesync-server: listening on HOST:PORT".
 Logs, one access line per request, go to stderr. SIGTERM/SIGINT: stop accepting,
 finish in-flight requests, exit 0.

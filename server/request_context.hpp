@@ -29,6 +29,8 @@ struct RequestContext {
     Params params;                 // the route's {captures}, percent-decoded
     // Set by authentication for authenticated routes; logged, never a token.
     std::optional<std::string> account_id;
+    std::optional<std::string> device_id;   // with account_id
+    std::optional<std::string> session_id;  // with account_id
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // The capture called `name`. Throws std::logic_error if the route's

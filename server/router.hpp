@@ -28,6 +28,10 @@ struct RouteOptions {
     // (SERVER_MAX_BODY_BYTES). Checked against Content-Length before the body
     // is read (413 payload_too_large), and while reading a chunked body.
     std::optional<std::size_t> max_body_bytes{};
+    // Requires `Authorization: Bearer <access token>` (auth_routes.hpp's
+    // hook answers 401 invalid_token otherwise). Such a route must also be
+    // blocking: checking the session is a Redis round trip.
+    bool auth = false;
 };
 
 struct Route {

@@ -98,6 +98,10 @@ ServerConfig ServerConfig::from(const Config& c) {
         l.default_quota_bytes =
             c.get_int("DEFAULT_QUOTA_BYTES", 0, 0, std::numeric_limits<std::int64_t>::max());
 
+    s.login_rate_limit = c.get_int("LOGIN_RATE_LIMIT", s.login_rate_limit, 1, 1'000'000);
+    s.login_rate_limit_per_ip =
+        c.get_int("LOGIN_RATE_LIMIT_PER_IP", s.login_rate_limit_per_ip, 1, 1'000'000);
+
     // Secrets last, so a usage error about a plain setting is reported first.
     s.database_url = c.database_url();
     s.redis_url = c.redis_url();

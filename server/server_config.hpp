@@ -57,6 +57,10 @@ struct ServerConfig {
     std::string database_url;  // DATABASE_URL (secret: log only redact_url())
     std::string redis_url;     // REDIS_URL (secret likewise)
     std::string jwt_secret;    // JWT_SECRET, >= 32 bytes; never logged
+    // Login attempts per 15 minutes: LOGIN_RATE_LIMIT per email + client IP,
+    // LOGIN_RATE_LIMIT_PER_IP per client IP.
+    std::int64_t login_rate_limit = 10;
+    std::int64_t login_rate_limit_per_ip = 100;
 
     // Throws ConfigError naming the setting for a missing, malformed or weak
     // value (exit code 2).

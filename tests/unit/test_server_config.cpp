@@ -35,12 +35,16 @@ TEST(ServerConfig, SettingsAreReadAndValidated) {
                                                    {"SERVER_READ_TIMEOUT", "250ms"},
                                                    {"PG_POOL_SIZE", "3"},
                                                    {"MAX_BLOB_BYTES", "99"},
-                                                   {"DEFAULT_QUOTA_BYTES", "1000"}}));
+                                                   {"DEFAULT_QUOTA_BYTES", "1000"},
+                                                   {"LOGIN_RATE_LIMIT", "4"}}));
     EXPECT_EQ(c.listen_port, 0);
     EXPECT_EQ(c.http.read_timeout, std::chrono::milliseconds(250));
     EXPECT_EQ(c.workers, 3u);
     EXPECT_EQ(c.limits.max_blob_bytes, 99u);
     EXPECT_EQ(c.limits.default_quota_bytes, 1000);
+    EXPECT_EQ(c.login_rate_limit, 4);
+    EXPECT_EQ(c.login_rate_limit_per_ip, 100);
+    EXPECT_THROW((void)ServerConfig::from(config_with({{"LOGIN_RATE_LIMIT", "0"}})), ConfigError);
     EXPECT_THROW((void)ServerConfig::from(config_with({{"SERVER_PORT", "70000"}})), ConfigError);
     EXPECT_THROW((void)ServerConfig::from(config_with({{"SERVER_READ_TIMEOUT", "0s"}})),
                  ConfigError);
