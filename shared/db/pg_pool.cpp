@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "shared/config/config.hpp"
+#include "shared/db/conninfo.hpp"
 
 namespace edgesync {
 namespace {
@@ -26,15 +29,11 @@ std::string describe_target(const std::string& url) {
 
 // libpq's connect_timeout is in whole seconds (and at least 2), so a dead
 // host fails boundedly instead of after the kernel's TCP timeout. A value the
-// caller wrote into the URL wins.
+// caller wrote into the URL wins (with_conninfo_param keeps it).
 std::string with_connect_timeout(const std::string& url, std::chrono::milliseconds timeout) {
-    if (timeout.count() <= 0 || url.find("connect_timeout=") != std::string::npos) return url;
+    if (timeout.count() <= 0) return url;
     const auto seconds = std::max<long long>(2, (timeout.count() + 999) / 1000);
-    if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        const char sep = url.find('?') == std::string::npos ? '?' : '&';
-        return fmt::format("{}{}connect_timeout={}", url, sep, seconds);
-    }
-    return fmt::format("{} connect_timeout={}", url, seconds);
+    return with_conninfo_param(url, "connect_timeout", std::to_string(seconds));
 }
 
 // An idle connection should have nothing to read. If its socket is readable

@@ -4,23 +4,16 @@
 #include <string>
 #include <string_view>
 
+#include "shared/db/conninfo.hpp"
+
 namespace edgesync::migrate {
 
-// `url` (postgres:// URL or key=value conninfo) with libpq's `name=value`
-// parameter added, unless the caller already set `name` — an explicit
-// setting in the URL wins. Values must not need quoting or escaping.
-[[nodiscard]] std::string with_conninfo_param(std::string_view url, std::string_view name,
-                                              std::string_view value);
+using edgesync::redact_database_url;
+using edgesync::scrub_secrets;
+using edgesync::with_conninfo_param;
 
 // The URL with a bounded connect (libpq `connect_timeout`, whole seconds,
 // at least 1; libpq itself waits at least 2) and `application_name`.
 [[nodiscard]] std::string with_connect_timeout(std::string_view url, std::chrono::seconds timeout);
-
-// Safe to print: redact_url() plus any `password=` query parameter masked.
-[[nodiscard]] std::string redact_database_url(std::string_view url);
-
-// `message` with every password that `url` contains replaced by "***", for
-// driver messages that might echo parts of the connection string.
-[[nodiscard]] std::string scrub_secrets(std::string_view message, std::string_view url);
 
 }  // namespace edgesync::migrate
