@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "shared/services/live_message.hpp"
+
+namespace edgesync {
+struct RedisEndpoint;
+}  // namespace edgesync
+
+namespace edgesync::server {
+
+class MetricsRegistry;
+
+// Who a live connection is: what it may receive and what revokes it.
+struct LiveScope {
+    std::string account_id;
+    std::string device_id;
+    std::string session_id;
+};
+
+// The receiving end of a live connection (SSE stream, WebSocket, long poll).
+//
+// Contract: the hub calls these on its own thread; an implementation must not
+// block or throw — it posts to its connection's strand and returns. A sink is
+// held weakly: a connection that is gone is simply skipped.
+class LiveSink {
+  public:
+    virtual ~LiveSink() = default;
+    // A committed event of the sink's account, in commit order per account.
+    // Seqs may skip (a lost hint, a batch published as its last event): a sink
+    // whose cursor is behind e.seq - 1 re-reads the event log from its cursor.
+    virtual void on_event(const LiveEvent& e) = 0;
+    // A device of the sink's account changed presence (WebSocket forwards it).
+    virtual void on_presence(const PresenceChange& p) = 0;
+    // The hub's Redis connection dropped and came back: hints may have been
+    // lost meanwhile; re-read the event log from the sink's cursor.
+    virtual void on_resync() = 0;
+    // Access ended for this scope (es:revocations names its session, device or
+    // account): close the connection now. Called at most once per subscription.
+    virtual void on_revoked() = 0;
+};
+
+// One per server instance: a single Redis subscriber connection (PSUBSCRIBE
+// es:account:{*}, SUBSCRIBE es:revocations) on a thread of its own, fanning
+// out to this instance's subscribed sinks. Subscribing and unsubscribing are
+// cheap, thread-safe and never touch Redis (the pattern subscription covers
+// every account), so 10k connections cost 10k map entries, not 10k Redis
+// subscriptions.
+class LiveHub {
+  public:
+    struct Options {
+        // How long a next_message() wait lasts; bounds how quickly stop() returns.
+        std::chrono::milliseconds poll_interval{200};
+        // Reconnect backoff bounds while Redis is unreachable.
+        std::chrono::milliseconds reconnect_min{100};
+        std::chrono::milliseconds reconnect_max{5000};
+    };
+
+    // Keeps an unsubscribe ticket; destroying it (or reset()) unsubscribes.
+    class Subscription {
+      public:
+        Subscription() = default;
+        Subscription(Subscription&&) noexcept;
+        Subscription& operator=(Subscription&&) noexcept;
+        Subscription(const Subscription&) = delete;
+        Subscription& operator=(const Subscription&) = delete;
+        ~Subscription();
+        void reset() noexcept;
+        [[nodiscard]] explicit operator bool() const noexcept { return m_id != 0; }
+
+      private:
+        friend class LiveHub;
+        Subscription(std::weak_ptr<void> hub_state, std::uint64_t id) noexcept;
+        std::weak_ptr<void> m_hub;
+        std::uint64_t m_id = 0;
+    };
+
+    // Connects nothing yet. `metrics` gets edgesync_live_subscribers,
+    // edgesync_live_messages_total{type}, edgesync_live_fanout_lag_seconds
+    // (publish "at" to hand-off), edgesync_live_reconnects_total.
+    LiveHub(const RedisEndpoint& endpoint, MetricsRegistry& metrics, Options options);
+    LiveHub(const RedisEndpoint& endpoint, MetricsRegistry& metrics);
+    ~LiveHub();  // stop()s
+    LiveHub(const LiveHub&) = delete;
+    LiveHub& operator=(const LiveHub&) = delete;
+
+    // Starts the subscriber thread. Never throws for an unreachable Redis: it
+    // keeps retrying with backoff (and logs once per outage).
+    void start();
+    // Joins the thread; sinks get nothing afterwards. Idempotent.
+    void stop() noexcept;
+
+    [[nodiscard]] Subscription subscribe(LiveScope scope, std::weak_ptr<LiveSink> sink);
+
+    // Delivers one raw channel message as if it came from Redis (the
+    // subscriber thread calls this; tests may too). Unknown channels and
+    // malformed payloads are counted and dropped.
+    void deliver(std::string_view channel, std::string_view payload);
+
+    [[nodiscard]] std::size_t subscriber_count() const;
+    // True while the subscriber connection is up and subscribed.
+    [[nodiscard]] bool connected() const noexcept;
+
+  private:
+    struct State;
+    std::shared_ptr<State> m_state;
+};
+
+}  // namespace edgesync::server
