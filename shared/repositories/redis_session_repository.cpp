@@ -34,8 +34,10 @@ return 1
     return script;
 }
 
-// KEYS: session. ARGV: expected hash, new hash, last_used_at.
-// Compare-and-set of refresh_hash keeping the TTL; 1 if replaced, else 0.
+// KEYS: session, account index, device index. ARGV: expected hash, new hash,
+// last_used_at, expires_at (text), ttl ms. Compare-and-set of refresh_hash that
+// also moves the session's end (sliding expiry) and extends each index set's
+// expiry to at least the session's; 1 if replaced, else 0.
 const RedisScript& rotate_script() {
     static const RedisScript script(R"lua(
 local raw = redis.call('GET', KEYS[1])
@@ -44,7 +46,12 @@ local s = cjson.decode(raw)
 if s['refresh_hash'] ~= ARGV[1] then return 0 end
 s['refresh_hash'] = ARGV[2]
 s['last_used_at'] = ARGV[3]
-redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
+s['expires_at'] = ARGV[4]
+local ttl = tonumber(ARGV[5])
+redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ttl)
+for i = 2, 3 do
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
 return 1
 )lua");
     return script;
@@ -210,15 +217,21 @@ std::vector<Session> RedisSessionRepository::list(const std::string& account_id)
     return sessions;
 }
 
-bool RedisSessionRepository::rotate_refresh(const std::string& account_id,
-                                            const std::string& session_id,
-                                            const std::string& expected_hash,
-                                            const std::string& new_hash) {
-    require_ids(account_id, session_id, "session id");
+bool RedisSessionRepository::rotate_refresh(const Session& current, const std::string& new_hash,
+                                            Timestamp new_expires_at) {
+    require_ids(current.account_id, current.id, "session id");
+    if (current.device_id.empty())
+        throw std::invalid_argument("session repository: empty device id");
+    const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(new_expires_at - now());
+    if (ttl.count() <= 0) throw std::invalid_argument("session expires_at is not in the future");
     auto redis = m_pool.acquire();
     return redis
-               ->eval(rotate_script(), {keys::session_key(account_id, session_id)},
-                      {expected_hash, new_hash, format_rfc3339(now())})
+               ->eval(rotate_script(),
+                      {keys::session_key(current.account_id, current.id),
+                       keys::account_sessions_key(current.account_id),
+                       keys::device_sessions_key(current.account_id, current.device_id)},
+                      {current.refresh_hash, new_hash, format_rfc3339(now()),
+                       format_rfc3339(new_expires_at), std::to_string(ttl.count())})
                .as_integer() == 1;
 }
 

@@ -16,7 +16,7 @@ namespace edgesync {
 // Beyond the interface contract:
 //  - create throws std::invalid_argument also when the session id is in use or
 //    account_id / id / device_id is empty.
-//  - rotate_refresh also sets last_used_at to now.
+//  - rotate_refresh also sets last_used_at to now and extends the index sets' expiry.
 //  - remove_all / remove_by_device end the sessions indexed when they start; a
 //    session created concurrently survives (it is a new login).
 //  - Index entries of expired sessions are dropped by list (account set only),
@@ -35,9 +35,8 @@ class RedisSessionRepository final : public SessionRepository {
     [[nodiscard]] std::optional<Session> get(const std::string& account_id,
                                              const std::string& session_id) override;
     [[nodiscard]] std::vector<Session> list(const std::string& account_id) override;
-    [[nodiscard]] bool rotate_refresh(const std::string& account_id, const std::string& session_id,
-                                      const std::string& expected_hash,
-                                      const std::string& new_hash) override;
+    [[nodiscard]] bool rotate_refresh(const Session& current, const std::string& new_hash,
+                                      Timestamp new_expires_at) override;
     bool remove(const std::string& account_id, const std::string& session_id) override;
     std::size_t remove_all(const std::string& account_id) override;
     std::size_t remove_by_device(const std::string& account_id,

@@ -32,12 +32,14 @@ public:
     // Live sessions of the account, pipelined; index entries whose session expired
     // are removed on the way (lazy cleanup).
     [[nodiscard]] virtual std::vector<Session> list(const std::string& account_id) = 0;
-    // Replaces the refresh hash iff it still equals `expected_hash` (single-use
-    // rotation), keeping the TTL. False if the session is gone or the hash differs.
-    [[nodiscard]] virtual bool rotate_refresh(const std::string& account_id,
-                                              const std::string& session_id,
-                                              const std::string& expected_hash,
-                                              const std::string& new_hash) = 0;
+    // Replaces the refresh hash iff it still equals `current.refresh_hash`
+    // (single-use rotation) and moves the session's end to `new_expires_at`
+    // (sliding expiry; the TTL follows). False if the session is gone or the
+    // hash differs. `current` is the session as read (account_id, id,
+    // device_id, refresh_hash are used). Throws std::invalid_argument when
+    // new_expires_at is not in the future.
+    [[nodiscard]] virtual bool rotate_refresh(const Session& current, const std::string& new_hash,
+                                              Timestamp new_expires_at) = 0;
     // Each returns how many sessions it ended.
     virtual bool remove(const std::string& account_id, const std::string& session_id) = 0;
     virtual std::size_t remove_all(const std::string& account_id) = 0;

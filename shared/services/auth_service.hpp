@@ -25,8 +25,12 @@ class Publisher;
 struct AuthOptions {
     std::string issuer = "edgesync";                             // JWT iss, written and required
     std::chrono::seconds access_ttl = auth::k_access_token_ttl;  // capped by the session's end
-    // Absolute session lifetime from login; refreshing does not extend it.
+    // Idle session lifetime: a session ends this long after login or its last
+    // refresh (each refresh slides the end forward), so a daemon that
+    // refreshes stays logged in while a forgotten session dies...
     std::chrono::seconds session_ttl{30 * 24 * 3600};
+    // ...but never later than this long after login (re-authenticate yearly).
+    std::chrono::seconds session_max_lifetime{365 * 24 * 3600};
     RateLimit login_per_email_ip{10, std::chrono::minutes(15)};  // es:ratelimit:login:{email}:{ip}
     RateLimit login_per_ip{100, std::chrono::minutes(15)};       // es:ratelimit:login-ip:{ip}
     // Argon2id cost of new hashes (registration, rehash after login) and of
@@ -66,7 +70,7 @@ struct AuthTokens {
     std::string access_token;        // JWT, send as "Authorization: Bearer ..."
     Timestamp access_expires_at{};   // the JWT's exp
     std::string refresh_token;       // single use: each refresh returns the next one
-    Timestamp refresh_expires_at{};  // the session's end; refreshing does not extend it
+    Timestamp refresh_expires_at{};  // the session's end; each refresh slides it (see AuthOptions)
     std::string account_id;
     std::string device_id;
     std::string session_id;

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "shared/auth/refresh_token.hpp"
@@ -51,7 +52,14 @@ ServiceResult<AuthTokens> AuthService::refresh(std::string_view refresh_token,
     }
 
     std::string next = auth::make_refresh_token(m_key, aid, sid);
-    if (!m_sessions.rotate_refresh(aid, sid, presented, auth::refresh_token_hash(next))) {
+    const Timestamp at = now();
+    const Timestamp session_end =
+        std::min(at + m_options.session_ttl, session->created_at + m_options.session_max_lifetime);
+    if (session_end <= at) {  // past its maximum lifetime: log in again
+        end_session(aid, sid);
+        return session_ended();
+    }
+    if (!m_sessions.rotate_refresh(*session, auth::refresh_token_hash(next), session_end)) {
         // Another request rotated this same token first (or the session just
         // ended): two holders of one token, handled as reuse.
         spdlog::warn("concurrent refresh: ending session {} of account {} (request from {})", sid,
@@ -59,7 +67,7 @@ ServiceResult<AuthTokens> AuthService::refresh(std::string_view refresh_token,
         end_session(aid, sid);
         return refresh_reused();
     }
-    return tokens_for(aid, session->device_id, sid, session->expires_at, std::move(next), now());
+    return tokens_for(aid, session->device_id, sid, session_end, std::move(next), at);
 }
 
 ServiceResult<Principal> AuthService::authenticate(std::string_view access_token, Timestamp at) {

@@ -11,8 +11,12 @@ namespace {
 
 struct Builder {
     nlohmann::json operator()(const LiveEvent& e) const {
-        return {{"type", "event"},          {"seq", e.seq},         {"event_type", e.event_type},
-                {"key", e.key},             {"device", e.device_id}, {"version", e.version},
+        return {{"type", "event"},
+                {"seq", e.seq},
+                {"event_type", e.event_type},
+                {"key", e.key},
+                {"device", e.device_id},
+                {"version", e.version},
                 {"at", format_rfc3339(e.at)}};
     }
     nlohmann::json operator()(const PresenceChange& p) const {

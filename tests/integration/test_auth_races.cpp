@@ -31,9 +31,9 @@ class InterleavingSessions final : public SessionRepository {
         return m_real.get(aid, sid);
     }
     std::vector<Session> list(const std::string& aid) override { return m_real.list(aid); }
-    bool rotate_refresh(const std::string& aid, const std::string& sid, const std::string& expected,
-                        const std::string& next) override {
-        return m_real.rotate_refresh(aid, sid, expected, next);
+    bool rotate_refresh(const Session& current, const std::string& next,
+                        Timestamp new_expires_at) override {
+        return m_real.rotate_refresh(current, next, new_expires_at);
     }
     bool remove(const std::string& aid, const std::string& sid) override {
         return m_real.remove(aid, sid);
@@ -172,7 +172,8 @@ TEST_F(AuthLoginRace, ALoginWhoseRehashLosesToAnotherRehashStillSucceeds) {
     const auto t = auth.login(request(a.email));
     ASSERT_TRUE(t.has_value()) << t.error().message;
     EXPECT_EQ(m_session_repo.list(a.id).size(), 1U);
-    EXPECT_TRUE(crypto::verify_password(m_account_repo.find_by_id(a.id)->password_hash, password()));
+    EXPECT_TRUE(
+        crypto::verify_password(m_account_repo.find_by_id(a.id)->password_hash, password()));
 }
 
 TEST_F(AuthLoginRace, WithoutInterferenceTheSameLoginSucceeds) {

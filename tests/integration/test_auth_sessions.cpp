@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/integration/auth_fixture.hpp"
 
 namespace edgesync::test {
@@ -22,6 +25,44 @@ class AuthSessions : public AuthFixture {
     }
 };
 
+TEST_F(AuthSessions, RefreshSlidesTheSessionsEndForward) {
+    auto options = test_options();
+    options.session_ttl = std::chrono::hours(1);
+    auto auth = make_auth(options);
+    const auto a = make_account();
+    const auto t1 = auth.login(request(a.email));
+    ASSERT_TRUE(t1.has_value());
+    const auto t2 = auth.refresh(t1->refresh_token, {m_ip, "test"});
+    ASSERT_TRUE(t2.has_value()) << t2.error().message;
+    EXPECT_GT(t2->refresh_expires_at, t1->refresh_expires_at);
+    const auto s = m_session_repo.get(a.id, t1->session_id);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(format_rfc3339(s->expires_at), format_rfc3339(t2->refresh_expires_at));
+}
+
+TEST_F(AuthSessions, RefreshNeverExtendsPastTheMaximumLifetime) {
+    auto options = test_options();
+    options.session_ttl = std::chrono::hours(1);
+    options.session_max_lifetime = std::chrono::seconds(2);
+    auto auth = make_auth(options);
+    const auto a = make_account();
+    const auto t1 = auth.login(request(a.email));
+    ASSERT_TRUE(t1.has_value());
+    const auto s = m_session_repo.get(a.id, t1->session_id);
+    ASSERT_TRUE(s.has_value());
+    const auto t2 = auth.refresh(t1->refresh_token, {m_ip, "test"});
+    ASSERT_TRUE(t2.has_value()) << t2.error().message;
+    EXPECT_LE(t2->refresh_expires_at, s->created_at + std::chrono::seconds(2));
+    EXPECT_LE(t2->access_expires_at, t2->refresh_expires_at + std::chrono::seconds(1));
+
+    // Once the maximum lifetime has passed, refresh is refused and the session is gone.
+    std::this_thread::sleep_until(s->created_at + std::chrono::milliseconds(2100));
+    const auto t3 = auth.refresh(t2->refresh_token, {m_ip, "test"});
+    ASSERT_FALSE(t3.has_value());
+    EXPECT_EQ(t3.error().code, ServiceErrorCode::invalid_token);
+    EXPECT_FALSE(m_session_repo.get(a.id, t1->session_id).has_value());
+}
+
 TEST_F(AuthSessions, RefreshRotatesTheTokenAndKeepsTheSession) {
     const auto [a, t1] = logged_in_account();
     const auto t2 = m_auth.refresh(t1.refresh_token, {m_ip, "test"});
@@ -30,7 +71,7 @@ TEST_F(AuthSessions, RefreshRotatesTheTokenAndKeepsTheSession) {
     EXPECT_EQ(t2->session_id, t1.session_id);
     EXPECT_EQ(t2->device_id, t1.device_id);
     EXPECT_EQ(t2->account_id, a.id);
-    EXPECT_EQ(t2->refresh_expires_at, t1.refresh_expires_at);  // refresh does not extend it
+    EXPECT_GE(t2->refresh_expires_at, t1.refresh_expires_at);  // sliding: never shortened
 
     const auto s = m_session_repo.get(a.id, t1.session_id);
     ASSERT_TRUE(s.has_value());

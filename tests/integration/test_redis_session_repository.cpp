@@ -153,27 +153,42 @@ TEST_F(SessionRepo, ExpiredSessionDisappearsAndListDropsItsIndexEntry) {
 
 TEST_F(SessionRepo, RotateRefreshIsSingleUse) {
     const auto s = create("dev-1");
-    EXPECT_TRUE(m_repo.rotate_refresh(m_aid, s.id, s.refresh_hash, "new-hash"));
-    EXPECT_FALSE(m_repo.rotate_refresh(m_aid, s.id, s.refresh_hash, "stolen-hash"));
+    const auto end = s.expires_at;
+    EXPECT_TRUE(m_repo.rotate_refresh(s, "new-hash", end));
+    EXPECT_FALSE(m_repo.rotate_refresh(s, "stolen-hash", end));  // s still holds the old hash
     const auto got = m_repo.get(m_aid, s.id);
     ASSERT_TRUE(got);
     EXPECT_EQ(got->refresh_hash, "new-hash");
     EXPECT_GE(got->last_used_at, s.last_used_at);
-    EXPECT_EQ(got->expires_at, s.expires_at);
     EXPECT_EQ(got->user_agent, s.user_agent);
-    EXPECT_TRUE(m_repo.rotate_refresh(m_aid, s.id, "new-hash", "newer-hash"));
+    EXPECT_TRUE(m_repo.rotate_refresh(*got, "newer-hash", end));
 }
 
-TEST_F(SessionRepo, RotateRefreshKeepsTheTtl) {
+TEST_F(SessionRepo, RotateRefreshMovesTheSessionsEndAndTtl) {
     const auto s = create("dev-1", minutes(30));
-    ASSERT_TRUE(m_repo.rotate_refresh(m_aid, s.id, s.refresh_hash, "new-hash"));
+    const auto new_end = now() + std::chrono::hours(2);
+    ASSERT_TRUE(m_repo.rotate_refresh(s, "new-hash", new_end));
+    const auto got = m_repo.get(m_aid, s.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(format_rfc3339(got->expires_at), format_rfc3339(new_end));
     const auto ttl = pttl(keys::session_key(m_aid, s.id));
-    EXPECT_GT(ttl, 0);  // -1 would mean the rotation made the session immortal
-    EXPECT_LE(ttl, 30 * 60 * 1000);
+    EXPECT_GT(ttl, 30 * 60 * 1000);  // extended past the old 30 minutes
+    EXPECT_LE(ttl, 2 * 3600 * 1000);
+    // The index sets live at least as long as the session they hold.
+    EXPECT_GE(pttl(keys::account_sessions_key(m_aid)), ttl - 1000);
+    EXPECT_GE(pttl(keys::device_sessions_key(m_aid, "dev-1")), ttl - 1000);
+}
+
+TEST_F(SessionRepo, RotateRefreshRefusesAnEndInThePast) {
+    const auto s = create("dev-1");
+    EXPECT_THROW((void)m_repo.rotate_refresh(s, "new-hash", now() - std::chrono::seconds(1)),
+                 std::invalid_argument);
 }
 
 TEST_F(SessionRepo, RotateRefreshOfMissingSessionFails) {
-    EXPECT_FALSE(m_repo.rotate_refresh(m_aid, new_uuid(), "a", "b"));
+    auto ghost = create("dev-1");
+    ASSERT_TRUE(m_repo.remove(m_aid, ghost.id));
+    EXPECT_FALSE(m_repo.rotate_refresh(ghost, "b", now() + minutes(5)));
 }
 
 TEST_F(SessionRepo, RemoveEndsOneSessionAndItsIndexEntries) {
