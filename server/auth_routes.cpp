@@ -11,21 +11,13 @@
 #include "shared/services/auth_service.hpp"
 #include "shared/services/session_service.hpp"
 #include "shared/util/time.hpp"
+#include "shared/util/uuid.hpp"
 
 namespace edgesync::server {
 
 namespace {
 
 using nlohmann::json;
-
-Response service_error_response(const ServiceError& e) {
-    auto r = error_response(to_http_status(e.code), to_string(e.code), e.message);
-    if (e.code == ServiceErrorCode::rate_limited)
-        r.headers.set("Retry-After",
-                      std::to_string(std::max<std::int64_t>(1, e.retry_after.count())));
-    if (e.code == ServiceErrorCode::invalid_token) r.headers.set("WWW-Authenticate", "Bearer");
-    return r;
-}
 
 Response invalid_token(std::string_view message) {
     auto r = error_response(401, "invalid_token", message);
@@ -122,6 +114,8 @@ Response handle_login(AuthService& auth, RequestContext& ctx) {
     if (body->contains("device_id")) {
         auto id = string_field(*body, "device_id");
         if (!id) return id.error();
+        if (!is_uuid(*id))
+            return error_response(400, error_code::invalid_uuid, "'device_id' must be a UUID");
         request.device_id = std::move(*id);
     }
     auto device = device_spec(*body);

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <string>
+
 namespace edgesync::server {
 
 Response json_response(int status, const nlohmann::json& body) {
@@ -27,6 +30,18 @@ nlohmann::json error_body(std::string_view code, std::string_view message) {
 
 Response error_response(int status, std::string_view code, std::string_view message) {
     return json_response(status, error_body(code, message));
+}
+
+Response service_error_response(const ServiceError& e) {
+    const std::string_view code = e.code == ServiceErrorCode::invalid_argument
+                                      ? error_code::invalid_request
+                                      : to_string(e.code);
+    auto r = error_response(to_http_status(e.code), code, e.message);
+    if (e.code == ServiceErrorCode::rate_limited)
+        r.headers.set("Retry-After",
+                      std::to_string(std::max<std::int64_t>(1, e.retry_after.count())));
+    if (e.code == ServiceErrorCode::invalid_token) r.headers.set("WWW-Authenticate", "Bearer");
+    return r;
 }
 
 }  // namespace edgesync::server

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "server/http_types.hpp"
+#include "shared/services/service_error.hpp"
 
 namespace edgesync::server {
 
@@ -48,6 +49,12 @@ inline constexpr std::string_view k_json_content_type = "application/json";
 // {"error":{"code":code,"message":message}}. `message` is for humans, one
 // line, and must never contain secrets or request bodies.
 [[nodiscard]] Response error_response(int status, std::string_view code, std::string_view message);
+
+// The one mapping of a service-layer error to HTTP: status from
+// to_http_status, code from to_string — except invalid_argument, which the API
+// calls `invalid_request` (a field of the right type with a bad value) —
+// plus Retry-After for rate_limited and WWW-Authenticate for invalid_token.
+[[nodiscard]] Response service_error_response(const ServiceError& e);
 // The same document as a JSON value, for responses that add members (e.g. /ready).
 [[nodiscard]] nlohmann::json error_body(std::string_view code, std::string_view message);
 

@@ -54,6 +54,17 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
     if (r.device_id && r.new_device)
         return service_error(ServiceErrorCode::invalid_argument,
                              "name either an existing device or a new one, not both");
+    // Malformed input is refused before any credential work: a 400 says
+    // nothing about the account, and costs no Argon2id.
+    if (r.device_id && !is_uuid(*r.device_id))
+        return service_error(ServiceErrorCode::invalid_argument, "device id must be a UUID");
+    if (r.new_device) {
+        if (auto valid = validate_device_name(r.new_device->name); !valid)
+            return std::unexpected(std::move(valid.error()));
+        if (r.new_device->public_key.size() != crypto::k_box_public_key_bytes)
+            return service_error(ServiceErrorCode::invalid_argument,
+                                 "device public key must be 32 bytes (X25519)");
+    }
     const std::string email_key = to_lower_ascii(*email);
     if (auto allowed = check_rate_limits(email_key, r.client.ip); !allowed)
         return std::unexpected(std::move(allowed.error()));
@@ -112,9 +123,7 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
 }
 
 ServiceResult<Device> AuthService::login_device(const Account& account, const LoginRequest& r) {
-    if (r.device_id) {
-        if (!is_uuid(*r.device_id))
-            return service_error(ServiceErrorCode::invalid_argument, "device id must be a UUID");
+    if (r.device_id) {  // shape checked by login()
         const std::string id = to_lower_ascii(*r.device_id);
         auto d = m_devices.find(account.id, id);
         if (!d)
@@ -125,12 +134,7 @@ ServiceResult<Device> AuthService::login_device(const Account& account, const Lo
         return std::move(*d);
     }
     NewDevice nd{account.id, std::string(k_default_device_name), DeviceType::browser, {}};
-    if (r.new_device) {
-        if (auto valid = validate_device_name(r.new_device->name); !valid)
-            return std::unexpected(std::move(valid.error()));
-        if (r.new_device->public_key.size() != crypto::k_box_public_key_bytes)
-            return service_error(ServiceErrorCode::invalid_argument,
-                                 "device public key must be 32 bytes (X25519)");
+    if (r.new_device) {  // shape checked by login()
         nd = {account.id, r.new_device->name, r.new_device->device_type, r.new_device->public_key};
     }
     auto created = m_devices.create(nd);
