@@ -21,7 +21,8 @@ class ServerDevices : public ServerAccountFixture {
     json find_device(const DeviceLogin& as, const std::string& id) {
         const auto r = call("GET", "/v1/devices", as.access);
         EXPECT_EQ(r.status, 200) << r.describe();
-        for (const auto& d : body_of(r)["devices"])
+        const auto body = body_of(r);
+        for (const auto& d : body["devices"])
             if (d["id"] == id) return d;
         return nullptr;
     }
