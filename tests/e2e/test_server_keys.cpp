@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "shared/crypto/account_key.hpp"
 #include "tests/e2e/server_account_fixture.hpp"
@@ -204,6 +206,37 @@ TEST_F(ServerKeys, RecoveryIsCreatedOnceAndReplacedWithIfMatch) {
     expect_error(call("GET", "/v1/keys/recovery", std::nullopt), 401, "invalid_token");
     expect_error(call("PUT", "/v1/keys/recovery", std::nullopt, recovery_body(), k_create), 401,
                  "invalid_token");
+}
+
+TEST_F(ServerKeys, OfConcurrentRecoveryCreatesExactlyOneWins) {
+    const auto me = new_account("keys-race");
+    store_own_key(me, m_account_key);
+    constexpr int k_writers = 8;
+    std::vector<int> statuses(k_writers, 0);
+    {
+        std::vector<std::jthread> writers;
+        for (int i = 0; i < k_writers; ++i)
+            writers.emplace_back([&, i] {
+                statuses[static_cast<std::size_t>(i)] =
+                    put_recovery(me, recovery_body(i + 1), k_create).status;
+            });
+    }
+    int created = 0;
+    int refused = 0;
+    int winner = 0;
+    for (int i = 0; i < k_writers; ++i) {
+        const int status = statuses[static_cast<std::size_t>(i)];
+        if (status == 201) {
+            ++created;
+            winner = i + 1;
+        }
+        if (status == 412) ++refused;
+    }
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(refused, k_writers - 1);
+    const auto stored = body_of(call("GET", "/v1/keys/recovery", me.access));
+    EXPECT_EQ(stored["key_version"], winner);
+    EXPECT_EQ(stored["wrapped_key"], recovery_body(winner)["wrapped_key"]);
 }
 
 TEST_F(ServerKeys, RecoveryRefusesAbsurdParameters) {

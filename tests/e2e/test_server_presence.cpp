@@ -99,6 +99,16 @@ TEST_F(ServerPresence, RevokingADevicePublishesOffline) {
     EXPECT_EQ(change->device_id, phone.device_id);
     EXPECT_EQ(change->status, "offline");
     EXPECT_TRUE(body_of(call("GET", "/v1/presence", laptop.access))["devices"].empty());
+
+    // A device that was not online goes without a notice: the next message
+    // is the laptop's own heartbeat.
+    const auto tablet = login(email, true, "tablet");
+    ASSERT_EQ(call("DELETE", "/v1/devices/" + tablet.device_id, laptop.access).status, 204);
+    ASSERT_EQ(beat(laptop).status, 200);
+    const auto next = next_change(sub);
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(next->device_id, laptop.device_id);
+    EXPECT_EQ(next->status, "online");
 }
 
 TEST_F(ServerPresence, HeartbeatRejectsBadInput) {
