@@ -18,11 +18,14 @@
 #include "server/auth_routes.hpp"
 #include "server/command_line.hpp"
 #include "server/connection_tracker.hpp"
+#include "server/device_routes.hpp"
 #include "server/dispatcher.hpp"
 #include "server/http_session.hpp"
+#include "server/key_routes.hpp"
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
 #include "server/ops_routes.hpp"
+#include "server/presence_routes.hpp"
 #include "server/router.hpp"
 #include "server/schema_check.hpp"
 #include "server/server_metrics.hpp"
@@ -32,6 +35,7 @@
 #include "shared/db/redis_pool.hpp"
 #include "shared/repositories/pg_account_repository.hpp"
 #include "shared/repositories/pg_device_repository.hpp"
+#include "shared/repositories/redis_presence_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/redis_publisher.hpp"
@@ -105,6 +109,7 @@ struct App::Impl {
     PgAccountRepository accounts;
     PgDeviceRepository devices;
     RedisSessionRepository sessions;
+    RedisPresenceRepository presence;
     RedisRateLimiter limiter;
     RedisPublisher publisher;
     AuthService auth;
@@ -123,6 +128,7 @@ struct App::Impl {
           accounts(pg),
           devices(pg),
           sessions(redis),
+          presence(redis),
           limiter(redis),
           publisher(redis),
           auth(accounts, devices, sessions, limiter, publisher, auth::JwtKey(config.jwt_secret),
@@ -143,6 +149,9 @@ struct App::Impl {
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
         add_auth_routes(router, auth, session_service);
+        add_device_routes(router, {accounts, devices, sessions, presence, publisher});
+        add_key_routes(router, {accounts, devices});
+        add_presence_routes(router, {devices, presence, publisher, {}});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});

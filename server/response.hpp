@@ -22,8 +22,14 @@ inline constexpr std::string_view malformed_json = "malformed_json";        // b
 inline constexpr std::string_view invalid_request = "invalid_request";      // JSON of the wrong shape
 inline constexpr std::string_view invalid_uuid = "invalid_uuid";            // an id is not a UUID
 inline constexpr std::string_view invalid_query = "invalid_query";          // a malformed parameter
+// 403: authenticated, but this device may not do that (message says why).
+inline constexpr std::string_view forbidden = "forbidden";
 // 404, 405 (with Allow), 413, 415, 431.
 inline constexpr std::string_view not_found = "not_found";
+inline constexpr std::string_view key_not_found = "key_not_found";  // no wrapped key stored
+// 412 / 428: conditional writes (If-Match / If-None-Match).
+inline constexpr std::string_view precondition_failed = "precondition_failed";
+inline constexpr std::string_view precondition_required = "precondition_required";
 inline constexpr std::string_view method_not_allowed = "method_not_allowed";
 inline constexpr std::string_view payload_too_large = "payload_too_large";
 inline constexpr std::string_view unsupported_media_type = "unsupported_media_type";

@@ -15,6 +15,13 @@ enum class AccountError {
     not_found,
 };
 
+// Outcome of a conditional write of the recovery-wrapped key.
+enum class KeyWriteOutcome {
+    stored,
+    precondition_failed,  // create: a key exists; replace: none, or another key_version
+    account_not_found,    // missing or deleted account
+};
+
 struct AccountListQuery {
     std::string search;            // case-insensitive substring of email; empty = all
     bool include_deleted = false;
@@ -52,6 +59,11 @@ public:
     [[nodiscard]] virtual std::optional<AccountKey> get_key(const std::string& account_id) = 0;
     // Creates or replaces the recovery-wrapped key. False if the account is missing.
     [[nodiscard]] virtual bool put_key(const AccountKey& key) = 0;
+    // Compare-and-set in one statement (the server's If-None-Match / If-Match):
+    // `expected_version` nullopt creates the key only when the account has
+    // none; otherwise replaces it only while its key_version is that value.
+    [[nodiscard]] virtual KeyWriteOutcome put_key_if(
+        const AccountKey& key, std::optional<std::int32_t> expected_version) = 0;
 };
 
 }  // namespace edgesync

@@ -33,6 +33,8 @@ constexpr const char* k_replace_password = "es_account_replace_password";
 constexpr const char* k_soft_delete = "es_account_soft_delete";
 constexpr const char* k_get_key = "es_account_get_key";
 constexpr const char* k_put_key = "es_account_put_key";
+constexpr const char* k_create_key = "es_account_create_key";
+constexpr const char* k_replace_key = "es_account_replace_key";
 
 Account to_account(const pqxx::row& r) {
     Account a;
@@ -109,6 +111,18 @@ PgAccountRepository::PgAccountRepository(PgPool& pool) : m_pool(pool) {
                    "  nonce = excluded.nonce, wrapped_key = excluded.wrapped_key, "
                    "  key_version = excluded.key_version, updated_at = now() "
                    "RETURNING account_id");
+    m_pool.declare(k_create_key,
+                   "INSERT INTO account_keys (account_id, kdf_salt, kdf_opslimit, kdf_memlimit, "
+                   "                          nonce, wrapped_key, key_version) "
+                   "SELECT id, $2, $3, $4, $5, $6, $7 FROM accounts "
+                   " WHERE id = $1 AND deleted_at IS NULL "
+                   "ON CONFLICT (account_id) DO NOTHING RETURNING account_id");
+    m_pool.declare(k_replace_key,
+                   "UPDATE account_keys k SET kdf_salt = $2, kdf_opslimit = $3, "
+                   "  kdf_memlimit = $4, nonce = $5, wrapped_key = $6, key_version = $7, "
+                   "  updated_at = now() "
+                   "FROM accounts a WHERE k.account_id = $1 AND a.id = k.account_id "
+                   "  AND a.deleted_at IS NULL AND k.key_version = $8 RETURNING k.account_id");
 }
 
 std::expected<Account, AccountError> PgAccountRepository::create(const NewAccount& a) {
@@ -241,6 +255,34 @@ bool PgAccountRepository::put_key(const AccountKey& key) {
                     })
                     .empty();
     });
+}
+
+KeyWriteOutcome PgAccountRepository::put_key_if(const AccountKey& key,
+                                                std::optional<std::int32_t> expected_version) {
+    if (!is_uuid(key.account_id)) return KeyWriteOutcome::account_not_found;
+    const auto opslimit = kdf_limit(key.kdf_opslimit);
+    const auto memlimit = kdf_limit(key.kdf_memlimit);
+    const bool stored = pg::guard("put account key", [&] {
+        return !m_pool
+                    .write([&](pqxx::nontransaction& tx) {
+                        if (expected_version)
+                            return tx.exec_prepared(k_replace_key, key.account_id,
+                                                    pg::bytea(key.kdf_salt), opslimit, memlimit,
+                                                    pg::bytea(key.nonce),
+                                                    pg::bytea(key.wrapped_key), key.key_version,
+                                                    *expected_version);
+                        return tx.exec_prepared(k_create_key, key.account_id,
+                                                pg::bytea(key.kdf_salt), opslimit, memlimit,
+                                                pg::bytea(key.nonce), pg::bytea(key.wrapped_key),
+                                                key.key_version);
+                    })
+                    .empty();
+    });
+    if (stored) return KeyWriteOutcome::stored;
+    // Refused: say why (a second read only on this path).
+    const auto account = find_by_id(key.account_id);
+    if (!account || account->deleted()) return KeyWriteOutcome::account_not_found;
+    return KeyWriteOutcome::precondition_failed;
 }
 
 }  // namespace edgesync

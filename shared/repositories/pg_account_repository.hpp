@@ -25,6 +25,8 @@ public:
     [[nodiscard]] bool soft_delete(const std::string& id) override;
     [[nodiscard]] std::optional<AccountKey> get_key(const std::string& account_id) override;
     [[nodiscard]] bool put_key(const AccountKey& key) override;
+    [[nodiscard]] KeyWriteOutcome put_key_if(const AccountKey& key,
+                                             std::optional<std::int32_t> expected_version) override;
 
 private:
     PgPool& m_pool;

@@ -84,6 +84,10 @@ class InterleavingAccounts final : public AccountRepository {
         return m_real.get_key(account_id);
     }
     bool put_key(const AccountKey& key) override { return m_real.put_key(key); }
+    KeyWriteOutcome put_key_if(const AccountKey& key,
+                               std::optional<std::int32_t> expected_version) override {
+        return m_real.put_key_if(key, expected_version);
+    }
 
   private:
     AccountRepository& m_real;
