@@ -77,8 +77,5 @@ Response no_content() {
     return r;
 }
 
-Response service_error_response(const ServiceError& e) {
-    return error_response(to_http_status(e.code), to_string(e.code), e.message);
-}
 
 }  // namespace edgesync::server

@@ -10,6 +10,7 @@
 
 #include "server/http_types.hpp"
 #include "server/request_context.hpp"
+#include "server/response.hpp"  // service_error_response
 #include "shared/services/service_error.hpp"
 #include "shared/util/bytes.hpp"
 
@@ -45,7 +46,5 @@ namespace edgesync::server {
 // 204 without a body.
 [[nodiscard]] Response no_content();
 
-// to_http_status(e.code) with to_string(e.code) as the error code.
-[[nodiscard]] Response service_error_response(const ServiceError& e);
 
 }  // namespace edgesync::server

@@ -81,7 +81,7 @@ TEST_F(ServerDevices, RegisterRejectsBadInput) {
     body.erase("name");
     expect_error(call("POST", "/v1/devices", me.access, body), 400, "invalid_request");
     body = new_device_body("");
-    expect_error(call("POST", "/v1/devices", me.access, body), 400, "invalid_argument");
+    expect_error(call("POST", "/v1/devices", me.access, body), 400, "invalid_request");
     body = new_device_body();
     body["device_type"] = "toaster";
     expect_error(call("POST", "/v1/devices", me.access, body), 400, "invalid_request");
@@ -106,7 +106,7 @@ TEST_F(ServerDevices, RenameAndRevokeRejectBadAndUnknownIds) {
     expect_error(call("PATCH", unknown, me.access, {{"name", "x"}}), 404, "not_found");
     expect_error(call("DELETE", unknown, me.access), 404, "not_found");
     const std::string mine = "/v1/devices/" + me.device_id;
-    expect_error(call("PATCH", mine, me.access, {{"name", ""}}), 400, "invalid_argument");
+    expect_error(call("PATCH", mine, me.access, {{"name", ""}}), 400, "invalid_request");
     expect_error(call("PATCH", mine, me.access, {{"name", 5}}), 400, "invalid_request");
     expect_error(raw("PATCH", mine, me.access, "[", "application/json"), 400, "malformed_json");
     expect_error(raw("PATCH", mine, me.access, "{\"name\":\"x\"}", "text/plain"), 415,
