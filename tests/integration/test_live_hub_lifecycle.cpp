@@ -90,8 +90,7 @@ TEST(LiveHub, UnknownChannelsAreCountedAsMalformed) {
         hub.deliver(channel, event);
     EXPECT_EQ(metrics.counter("edgesync_live_messages_total", "", {{"type", "malformed"}}).value(),
               4u);
-    EXPECT_EQ(metrics.counter("edgesync_live_messages_total", "", {{"type", "event"}}).value(),
-              0u);
+    EXPECT_EQ(metrics.counter("edgesync_live_messages_total", "", {{"type", "event"}}).value(), 0u);
 }
 
 TEST_F(LiveHubTest, TenThousandSubscriptionsAreCountedAndRemoved) {
