@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -161,6 +164,78 @@ TEST_F(AgentIndex, StateKeysAreUnique) {
     auto clash = entry("b");
     clash.state_key = "key-a";
     EXPECT_THROW(index.upsert(clash), StorageError);
+}
+
+// Runs `body` in a child process that dies without any cleanup (no
+// destructors, no sqlite3_close), like a crash.
+template <typename Body>
+void in_crashing_child(Body body) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        body();
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+}
+
+TEST_F(AgentIndex, CrashBeforeCommitLosesOnlyThatTransaction) {
+    { Index::open(file()).upsert(entry("committed")); }
+    in_crashing_child([&] {
+        auto index = Index::open(file());
+        auto tx = index.transaction();
+        index.upsert(entry("uncommitted"));
+        index.set_last_applied_seq(5);
+        ::_exit(0);  // dies inside the transaction
+    });
+    auto index = Index::open(file());
+    EXPECT_TRUE(index.find("committed").has_value());
+    EXPECT_FALSE(index.find("uncommitted").has_value());
+    EXPECT_EQ(index.last_applied_seq(), 0);
+}
+
+TEST_F(AgentIndex, CrashAfterCommitKeepsTheTransaction) {
+    in_crashing_child([&] {
+        auto index = Index::open(file());
+        auto tx = index.transaction();
+        index.upsert(entry("a"));
+        index.set_last_applied_seq(1);
+        tx.commit();
+        ::_exit(0);  // no close, WAL not checkpointed
+    });
+    auto index = Index::open(file());
+    EXPECT_TRUE(index.find("a").has_value());
+    EXPECT_EQ(index.last_applied_seq(), 1);
+}
+
+TEST_F(AgentIndex, KillDuringCommitsLeavesEveryTransactionWholeOrAbsent) {
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // Each transaction adds one entry and sets the seq to the entry count:
+        // the invariant a torn commit would break.
+        auto index = Index::open(file());
+        for (int i = 1;; ++i) {
+            auto tx = index.transaction();
+            index.upsert(entry("f" + std::to_string(i)));
+            index.set_last_applied_seq(i);
+            tx.commit();
+            if (i == 20) (void)!::write(ready[1], "x", 1);
+        }
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1);  // the child is committing in a loop
+    ::close(ready[0]);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    auto index = Index::open(file());
+    EXPECT_GE(index.count(), 20U);
+    EXPECT_EQ(static_cast<std::int64_t>(index.count()), index.last_applied_seq());
 }
 
 TEST(AgentFileStatus, NamesRoundTrip) {

@@ -39,7 +39,9 @@ test::ProcessResult run(std::vector<std::string> args) {
     return test::run_process(options);
 }
 
-bool have_systemd_analyze() { return run({"sh", "-c", "command -v systemd-analyze"}).exit_code == 0; }
+bool have_systemd_analyze() {
+    return run({"sh", "-c", "command -v systemd-analyze"}).exit_code == 0;
+}
 
 TEST(AgentPackaging, UnitsDeclareNotifyWatchdogAndTheRevokedExitCode) {
     for (const auto* name : k_units) {
@@ -74,7 +76,8 @@ TEST(AgentPackaging, SystemdAnalyzeVerifyAcceptsTheUnits) {
         dir.write(name, unit);
     }
     // The template is verified through an instance, as systemd would load it.
-    fs::copy_file(dir.path() / "edgesync-agent@.service", dir.path() / "edgesync-agent@photos.service");
+    fs::copy_file(dir.path() / "edgesync-agent@.service",
+                  dir.path() / "edgesync-agent@photos.service");
     for (const auto* name : {"edgesync-agent.service", "edgesync-agent@photos.service"}) {
         const auto r = run({"systemd-analyze", "verify", (dir.path() / name).string()});
         EXPECT_EQ(r.exit_code, 0) << name << ": " << test::describe(r);
