@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "agent/safe_open.hpp"
 #include "agent/sync_path.hpp"
 #include "agent/unique_fd.hpp"
 #include "shared/crypto/hash.hpp"
@@ -25,30 +26,6 @@ namespace {
 void check_path(std::string_view rel_path) {
     if (!is_canonical_path(rel_path))
         throw std::invalid_argument("file_writer: path is not canonical");
-}
-
-// Opens the folder that holds rel_path, component by component with
-// O_NOFOLLOW. With `create`, missing folders are made; without, a missing one
-// yields an invalid UniqueFd.
-UniqueFd open_parent(const std::filesystem::path& root, std::string_view rel_path, bool create) {
-    UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir.valid()) throw_errno(errno, "open sync folder " + root.string());
-    std::string_view rest = parent_path(rel_path);
-    while (!rest.empty()) {
-        const auto slash = rest.find('/');
-        const std::string part(rest.substr(0, slash));
-        rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-        if (create && ::mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST)
-            throw_errno(errno, "mkdir " + part);
-        UniqueFd next(
-            ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!next.valid()) {
-            if (!create && errno == ENOENT) return {};
-            throw_errno(errno, "open folder " + part + " (a file or symlink in the way?)");
-        }
-        dir = std::move(next);
-    }
-    return dir;
 }
 
 std::string random_temp_name() {
@@ -74,7 +51,7 @@ bool is_temp_file_name(std::string_view name) noexcept { return name.starts_with
 void write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
                            crypto::ByteView content, std::uint32_t mode, std::int64_t mtime_ns) {
     check_path(rel_path);
-    const UniqueFd dir = open_parent(root, rel_path, true);
+    const UniqueFd dir = open_parent_dir(root, rel_path, true);
     const std::string name(base_name(rel_path));
     const std::string temp = random_temp_name();
     UniqueFd file(::openat(dir.get(), temp.c_str(),
@@ -109,7 +86,7 @@ void write_file_atomically(const std::filesystem::path& root, std::string_view r
 
 bool remove_file(const std::filesystem::path& root, std::string_view rel_path) {
     check_path(rel_path);
-    const UniqueFd dir = open_parent(root, rel_path, false);
+    const UniqueFd dir = open_parent_dir(root, rel_path, false);
     if (!dir.valid()) return false;
     const std::string name(base_name(rel_path));
     if (::unlinkat(dir.get(), name.c_str(), 0) != 0) {
