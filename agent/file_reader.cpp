@@ -82,7 +82,7 @@ std::expected<FileSnapshot, ReadError> read_file_snapshot(const std::filesystem:
         return error(ReadError::Kind::changing, "file changed while being read");
 
     out.entry = {std::string(rel_path), EntryType::file, size, mtime_ns_of(after),
-                 static_cast<std::uint32_t>(after.st_mode & 07777)};
+                 static_cast<std::uint32_t>(after.st_mode) & k_synced_mode_bits};
     out.content_hash = content_hash(out.content);
     return out;
 }

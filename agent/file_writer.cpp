@@ -61,7 +61,7 @@ void write_file_atomically(const std::filesystem::path& root, std::string_view r
         write_all(file.get(), content);
         // Mode and mtime go on the temp file, before the rename: the file then
         // appears complete, with its final metadata, in one atomic step.
-        if (::fchmod(file.get(), static_cast<mode_t>(mode & 07777)) != 0)
+        if (::fchmod(file.get(), static_cast<mode_t>(mode & k_synced_mode_bits)) != 0)
             throw_errno(errno, "chmod");
         // Floor division, so mtimes before 1970 get a tv_nsec in [0, 1e9).
         auto sec = mtime_ns / 1'000'000'000;

@@ -20,7 +20,8 @@ inline constexpr std::string_view k_temp_prefix = ".edgesync-tmp-";
 // Writes `content` to root/rel_path so that a crash at any point leaves either
 // the old file or the complete new one, never a mix: temp file in the same
 // folder, write, fsync, rename over the destination, fsync the folder, then
-// mtime and mode applied. Missing parent folders are created (0755 & ~umask).
+// mtime and mode applied. Only k_synced_mode_bits of `mode` are applied (never
+// setuid/setgid/sticky). Missing parent folders are created (0755 & ~umask).
 //
 // rel_path must be canonical (sync_path.hpp). Every component is opened with
 // O_NOFOLLOW, so a symlink inside the sync folder can never redirect a write

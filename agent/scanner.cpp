@@ -81,7 +81,7 @@ class Walker {
                  is_valid_utf8(rel) ? "name too long or not portable" : "name is not valid UTF-8");
             return;
         }
-        const auto mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+        const auto mode = static_cast<std::uint32_t>(st.st_mode) & k_synced_mode_bits;
         if (S_ISLNK(st.st_mode)) {
             skip(rel, "symlink");
         } else if (S_ISDIR(st.st_mode)) {

@@ -21,7 +21,7 @@ struct ScanEntry {
     EntryType type = EntryType::file;
     std::uint64_t size = 0;  // 0 for folders
     std::int64_t mtime_ns = 0;
-    std::uint32_t mode = 0;  // permission bits only
+    std::uint32_t mode = 0;  // k_synced_mode_bits only
 
     friend bool operator==(const ScanEntry&, const ScanEntry&) = default;
 };

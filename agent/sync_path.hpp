@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace edgesync::agent {
@@ -11,6 +13,10 @@ namespace edgesync::agent {
 // that is not canonical is rejected before it can name a file (no traversal).
 inline constexpr std::size_t k_max_path_bytes = 4096;
 inline constexpr std::size_t k_max_name_bytes = 255;  // one component (NAME_MAX)
+
+// The mode bits that sync: rwx for user, group, others. setuid, setgid and
+// sticky never travel: a file from another device must not become setuid here.
+inline constexpr std::uint32_t k_synced_mode_bits = 0777;
 
 // True for strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view text) noexcept;

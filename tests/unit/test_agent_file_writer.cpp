@@ -57,6 +57,11 @@ TEST_F(AgentFileWriter, ModeIsExactRegardlessOfUmask) {
     EXPECT_EQ(stat_of(root() / "x.sh").st_mode & 07777, 0777U);
 }
 
+TEST_F(AgentFileWriter, SetuidSetgidAndStickyBitsAreNeverApplied) {
+    write_file_atomically(root(), "suid", to_bytes("x"), 07755, 0);
+    EXPECT_EQ(stat_of(root() / "suid").st_mode & 07777, 0755U);
+}
+
 TEST_F(AgentFileWriter, MtimeBefore1970IsKept) {
     write_file_atomically(root(), "old", {}, 0644, -1'500'000'000);  // -1.5 s
     const auto st = stat_of(root() / "old");

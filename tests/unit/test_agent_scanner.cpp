@@ -53,6 +53,12 @@ TEST_F(AgentScanner, ListsFilesAndFoldersWithTheirMetadata) {
     EXPECT_TRUE(r.skipped.empty());
 }
 
+TEST_F(AgentScanner, ReportsOnlyThePermissionBitsThatSync) {
+    const auto file = m_dir.write("tool", "x");
+    ASSERT_EQ(::chmod(file.c_str(), 02755), 0);  // setgid does not travel
+    EXPECT_EQ(run().files.at(0).mode, 0755U);
+}
+
 TEST_F(AgentScanner, SkipsAndReportsSymlinksAndSpecialFiles) {
     m_dir.write("real.txt", "x");
     fs::create_symlink(root() / "real.txt", root() / "link.txt");
