@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <ctime>
@@ -146,9 +147,24 @@ std::string conflict_copy_name(std::string_view rel_path,
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
 
+    std::string suffix = std::string(".sync-conflict-") + stamp + "-" + device + std::string(ext);
+    // A name may not exceed k_max_name_bytes: shorten the stem (at a UTF-8
+    // character boundary) rather than produce a copy that cannot be written.
+    std::string_view kept_stem = stem;
+    if (kept_stem.size() + suffix.size() > k_max_name_bytes) {
+        if (suffix.size() >= k_max_name_bytes) {  // absurdly long extension: drop it
+            suffix = std::string(".sync-conflict-") + stamp + "-" + device;
+            kept_stem = name;
+        }
+        std::size_t keep = std::min(kept_stem.size(), k_max_name_bytes - suffix.size());
+        while (keep > 0 && keep < kept_stem.size() &&
+               (static_cast<unsigned char>(kept_stem[keep]) & 0xC0) == 0x80)
+            --keep;
+        kept_stem = kept_stem.substr(0, keep);
+    }
     std::string out;
     if (!dir.empty()) out.append(dir).push_back('/');
-    out.append(stem).append(".sync-conflict-").append(stamp).append("-").append(device).append(ext);
+    out.append(kept_stem).append(suffix);
     return out;
 }
 

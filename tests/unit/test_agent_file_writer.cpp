@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "agent/file_writer.hpp"
+#include "agent/sync_path.hpp"
 #include "shared/util/bytes.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -175,6 +176,18 @@ TEST(AgentConflictNameDevice, DeviceIsSevenLettersOrDigits) {
               "a.sync-conflict-19700101-000000-abcdefg.txt");
     EXPECT_EQ(conflict_copy_name("a.txt", when, "/"),
               "a.sync-conflict-19700101-000000-unknown.txt");
+}
+
+TEST(AgentConflictNameDevice, LongNamesAreShortenedToAValidName) {
+    const auto when = std::chrono::system_clock::time_point{};
+    // 2-byte characters, so a naive cut could split one.
+    std::string stem;
+    while (stem.size() < 250) stem += "\xC3\xA9";
+    const auto copy = conflict_copy_name("dir/" + stem + ".txt", when, "dev");
+    const auto name = copy.substr(4);
+    EXPECT_LE(name.size(), 255U);
+    EXPECT_TRUE(name.ends_with(".sync-conflict-19700101-000000-dev.txt"));
+    EXPECT_TRUE(is_canonical_path(copy)) << "cut inside a UTF-8 character";
 }
 
 TEST(AgentConflictNameDevice, ConflictCopiesAreRecognised) {
