@@ -1,7 +1,7 @@
 // edgesync-agent: the sync daemon. Placeholder until issue #5 builds the agent;
 // it answers --help and --version truthfully.
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "shared/version.hpp"
 

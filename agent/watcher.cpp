@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "agent/file_writer.hpp"
+#include "agent/sync_path.hpp"
 
 namespace edgesync::agent {
 
@@ -56,9 +57,8 @@ std::filesystem::path Watcher::full(const std::string& rel) const {
 }
 
 bool Watcher::skipped(std::string_view rel, bool is_dir) const {
-    if (is_temp_file_name(
-            rel.substr(rel.rfind('/') == std::string_view::npos ? 0 : rel.rfind('/') + 1)))
-        return true;
+    // Names the scanner would not sync either (not UTF-8, ...): it reports them.
+    if (!is_canonical_path(rel) || is_temp_file_name(base_name(rel))) return true;
     if (m_state_rel && is_under(rel, *m_state_rel)) return true;
     return m_options.skip && m_options.skip(rel, is_dir);
 }

@@ -22,8 +22,8 @@ struct WatcherOptions {
     // never stops changing still gets synced.
     std::chrono::milliseconds max_delay{1000};
     // Paths (relative, canonical) the caller does not want: ignore rules.
-    // Skipped folders are not watched. The agent's temp files and the state
-    // directory are always skipped.
+    // Skipped folders are not watched. Always skipped: the agent's temp files,
+    // the state directory, and names that are not canonical (not UTF-8, ...).
     std::function<bool(std::string_view path, bool is_dir)> skip;
     std::filesystem::path state_dir;  // skipped if inside the root
 };

@@ -136,8 +136,10 @@ TEST_F(AgentWatcher, SkipsTempFilesStateDirAndIgnoredPaths) {
     m_dir.write("state/index.sqlite", "db");
     m_dir.write("debug.log", "noise");
     m_dir.write("sub/trace.log", "noise");
+    m_dir.write(std::string("bad\xFF"), "not UTF-8");
     m_dir.write("marker", "x");
     EXPECT_TRUE(collect_until(watcher, [&] { return seen("marker") && seen("sub"); }));
+    EXPECT_FALSE(seen(std::string("bad\xFF")));
     EXPECT_FALSE(seen(".edgesync-tmp-abc"));
     EXPECT_FALSE(seen("state/index.sqlite"));
     EXPECT_FALSE(seen("debug.log"));
