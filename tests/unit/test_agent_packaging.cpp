@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -83,6 +84,26 @@ TEST(AgentPackaging, SystemdAnalyzeVerifyAcceptsTheUnits) {
         EXPECT_EQ(r.exit_code, 0) << name << ": " << test::describe(r);
         EXPECT_EQ(r.err.find(".service:"), std::string::npos) << name << " has warnings: " << r.err;
     }
+}
+
+TEST(AgentPackaging, SysusersAndTmpfilesCreateTheUserAndTheSyncFolder) {
+    if (!have_systemd_analyze())
+        GTEST_SKIP() << "systemd tools not installed (Debian package: systemd)";
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "systemd-tmpfiles must chown to the new user: run as root";
+    // Applied to a scratch root, never to this machine.
+    test::TempDir root;
+    root.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    root.write("etc/group", "root:x:0:\n");
+    fs::create_directories(root.path() / "srv");
+    const auto users = run({"systemd-sysusers", "--root=" + root.path().string(),
+                            (k_packaging / "edgesync-agent.sysusers.conf").string()});
+    ASSERT_EQ(users.exit_code, 0) << test::describe(users);
+    EXPECT_NE(read_file(root.path() / "etc/passwd").find("edgesync:x:"), std::string::npos);
+    const auto dirs = run({"systemd-tmpfiles", "--root=" + root.path().string(), "--create",
+                           (k_packaging / "edgesync-agent.tmpfiles.conf").string()});
+    ASSERT_EQ(dirs.exit_code, 0) << test::describe(dirs);
+    EXPECT_TRUE(fs::is_directory(root.path() / "srv/edgesync"));
 }
 
 }  // namespace
