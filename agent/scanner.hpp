@@ -87,7 +87,9 @@ using FileHasher = std::function<Bytes(const std::string& rel_path)>;
 // real edit from a touch. Index entries whose paths were not scanned count as
 // deleted, unless they are now ignored (`options.ignore`) or were skipped
 // (e.g. became a symlink): ignoring a file must never delete it elsewhere.
-// A file that vanishes while being hashed is left for the next scan.
+// A file that vanishes while being hashed is left for the next scan. Changes
+// are relative to what the index records: an entry already `dirty` that did
+// not move again is not repeated (pending pushes are the caller's list).
 [[nodiscard]] std::vector<LocalChange> diff_with_index(const ScanResult& scan,
                                                        const std::vector<IndexEntry>& index,
                                                        const IgnoreRules* ignore,
