@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libsystemd-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
   curl procps iproute2
+  systemd  # systemd-analyze: the tests verify the agent's unit files
 )
 
 missing=()
