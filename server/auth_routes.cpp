@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/json_fields.hpp"
 #include "server/request_parsing.hpp"
 #include "server/response.hpp"
 #include "shared/services/auth_service.hpp"
@@ -23,23 +24,6 @@ Response invalid_token(std::string_view message) {
     auto r = error_response(401, "invalid_token", message);
     r.headers.set("WWW-Authenticate", "Bearer");
     return r;
-}
-
-// The string member `name`; 400 invalid_request when absent or not a string.
-std::expected<std::string, Response> string_field(const json& body, const char* name) {
-    const auto it = body.find(name);
-    if (it == body.end() || !it->is_string())
-        return std::unexpected(error_response(400, error_code::invalid_request,
-                                              fmt::format("'{}' must be a string", name)));
-    return it->get<std::string>();
-}
-
-std::expected<json, Response> object_body(const RequestContext& ctx) {
-    auto body = json_body(ctx);
-    if (body && !body->is_object())
-        return std::unexpected(
-            error_response(400, error_code::invalid_request, "the body must be a JSON object"));
-    return body;
 }
 
 ClientInfo client_of(const RequestContext& ctx) {
@@ -134,12 +118,6 @@ Response handle_refresh(AuthService& auth, RequestContext& ctx) {
     auto tokens = auth.refresh(*token, client_of(ctx));
     if (!tokens) return service_error_response(tokens.error());
     return tokens_response(*tokens);
-}
-
-Response no_content() {
-    Response r;
-    r.status = 204;
-    return r;
 }
 
 json session_json(const Session& s, const std::string& current) {
