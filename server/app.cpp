@@ -26,12 +26,14 @@
 #include "server/router.hpp"
 #include "server/schema_check.hpp"
 #include "server/server_metrics.hpp"
+#include "server/state_routes.hpp"
 #include "server/worker_pool.hpp"
 #include "shared/config/config.hpp"
 #include "shared/db/pg_pool.hpp"
 #include "shared/db/redis_pool.hpp"
 #include "shared/repositories/pg_account_repository.hpp"
 #include "shared/repositories/pg_device_repository.hpp"
+#include "shared/repositories/pg_state_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/redis_publisher.hpp"
@@ -143,6 +145,7 @@ struct App::Impl {
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
         add_auth_routes(router, auth, session_service);
+        add_state_routes(router, {std::make_shared<PgStateRepository>(pg), publisher, config.limits});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
