@@ -184,7 +184,7 @@ TEST_F(ServerStates, BatchLimitsAndMalformedItemsAreRejectedWithTheirIndex) {
 TEST_F(ServerStates, EveryCommittedWriteIsPublishedOnTheAccountChannel) {
     const auto c = sign_up("live");
     RedisSubscriber sub(parse_redis_url(redis_url()));
-    sub.subscribe({account_channel(c.account_id)});
+    sub.subscribe({redis_keys::account_channel(c.account_id)});
 
     const auto before = now();
     ASSERT_EQ(create(c, "k", to_bytes("v1")).status, 201);
@@ -201,7 +201,7 @@ TEST_F(ServerStates, EveryCommittedWriteIsPublishedOnTheAccountChannel) {
     for (const auto& want : expected) {
         const auto m = sub.next_message(std::chrono::seconds(10));
         ASSERT_TRUE(m.has_value()) << "no message for seq " << want.seq;
-        EXPECT_EQ(m->channel, account_channel(c.account_id));
+        EXPECT_EQ(m->channel, redis_keys::account_channel(c.account_id));
         const auto parsed = parse_live_message(m->payload);
         ASSERT_TRUE(parsed.has_value()) << m->payload;
         const auto* event = std::get_if<LiveEvent>(&*parsed);
