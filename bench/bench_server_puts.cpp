@@ -341,6 +341,7 @@ int main(int argc, char** argv) try {
     std::fflush(stdout);
     std::vector<std::string> tokens;
     for (int i = 0; i < clients; ++i) tokens.push_back(sign_up(ep, i));
+    fmt::print(stderr, "bench: {} accounts signed up; measuring the server\n", clients);
     const auto server = run_server(ep, tokens, Seconds(seconds));
 
     setup_accounts(database_url, clients);

@@ -14,7 +14,9 @@ namespace edgesync::server {
 
 struct StateRoutesDeps {
     std::shared_ptr<StateRepository> states;
-    Publisher& publisher;  // live events after each commit (best effort)
+    // Live events after each commit, best effort. The server passes a
+    // QueuedPublisher, so a request does not wait on Redis for them.
+    std::shared_ptr<Publisher> publisher;
     const ProductLimits& limits;
 };
 
