@@ -159,7 +159,7 @@ struct ServerFigures {
 };
 
 ServerFigures run_server(const Endpoint& ep, const std::vector<std::string>& tokens,
-                         Seconds duration) {
+                         Seconds duration, int round) {
     const std::string body = nlohmann::json{
         {"state", base64_encode(Bytes(k_blob_bytes, 0xA5))},
         {"nonce", base64_encode(Bytes(
@@ -179,7 +179,8 @@ ServerFigures run_server(const Endpoint& ep, const std::vector<std::string>& tok
                 Connection c(ep.host, ep.port);
                 const std::string auth = fmt::format(
                     "Authorization: Bearer {}\r\nContent-Type: application/json\r\n", tokens[i]);
-                const std::string target = fmt::format("/v1/states/bench-{}-{}", ::getpid(), i);
+                const std::string target =
+                    fmt::format("/v1/states/bench-{}-{}-{}", ::getpid(), round, i);
                 auto r = c.send("PUT", target, auth + "If-None-Match: *\r\n", body);
                 if (r.status != 201)
                     throw Error(fmt::format("bench: create: {} {}", r.status, r.body));
@@ -258,15 +259,16 @@ void create_keys(StateRepository& repo, int clients, const std::string& prefix) 
     }
 }
 
-double run_repository(PgStateRepository& repo, int clients, Seconds duration) {
-    create_keys(repo, clients, "repo");
+double run_repository(PgStateRepository& repo, int clients, Seconds duration, int round) {
+    const auto prefix = fmt::format("repo-{}", round);
+    create_keys(repo, clients, prefix);
     std::atomic<bool> stop{false};
     std::atomic<long> done{0};
     std::vector<std::thread> pool;
     const auto start = Clock::now();
     for (int i = 1; i <= clients; ++i)
         pool.emplace_back([&, i] {
-            StateWrite w{account_id(i), device_id(i), fmt::format("repo-{}", i),
+            StateWrite w{account_id(i), device_id(i), fmt::format("{}-{}", prefix, i),
                          Precondition::if_version(1),
                          PutState{Bytes(k_blob_bytes, 0xA5), Bytes(24, 7)}};
             long n = 0;
@@ -287,8 +289,9 @@ double run_repository(PgStateRepository& repo, int clients, Seconds duration) {
     return static_cast<double>(done) / Seconds(Clock::now() - start).count();
 }
 
-double run_pgbench(const std::string& url, int clients, Seconds duration, PgStateRepository& repo) {
-    create_keys(repo, clients, "pgb");
+double run_pgbench(const std::string& url, int clients, Seconds duration, PgStateRepository& repo,
+                   int round) {
+    create_keys(repo, clients, fmt::format("pgb-{}", round));
     const auto dir = std::filesystem::temp_directory_path() / "edgesync-bench";
     std::filesystem::create_directories(dir);
     const auto script = dir / "server-puts.sql";
@@ -298,13 +301,14 @@ double run_pgbench(const std::string& url, int clients, Seconds duration, PgStat
             << "SELECT new_version AS v FROM es_write_state("
             << "('00000000-0000-4000-8000-1000' || lpad(:n::text, 8, '0'))::uuid, "
             << "('00000000-0000-4000-9000-1000' || lpad(:n::text, 8, '0'))::uuid, "
-            << "'pgb-' || :n::text, :v, false, :blob, :nonce)\n"
+            << "'pgb-' || :r::text || '-' || :n::text, :v, false, :blob, :nonce)\n"
             << "\\gset\n";
     }
     const std::string cmd = fmt::format(
-        "pgbench -n -M prepared -c {} -j 2 -T {} -D v=1 -D blob='\\x{}' -D nonce='\\x{}' -f {} "
+        "pgbench -n -M prepared -c {} -j 2 -T {} -D r={} -D v=1 -D blob='\\x{}' -D nonce='\\x{}' "
+        "-f {} "
         "'{}' 2>&1",
-        clients, static_cast<int>(duration.count()), hex_encode(Bytes(k_blob_bytes, 0xA5)),
+        clients, static_cast<int>(duration.count()), round, hex_encode(Bytes(k_blob_bytes, 0xA5)),
         hex_encode(Bytes(24, 7)), script.string(), url);
     std::FILE* p = ::popen(cmd.c_str(), "r");
     if (p == nullptr) throw Error("bench: cannot run pgbench");
@@ -327,37 +331,66 @@ int main(int argc, char** argv) try {
     std::string database_url;
     int clients = 32;
     int seconds = 10;
+    int rounds = 3;
     app.add_option("--url", url, "The running server, http://HOST:PORT")->required();
     app.add_option("--database-url", database_url, "Its Postgres (default: DATABASE_URL)");
     app.add_option("--clients", clients, "HTTP clients = writer threads = pgbench clients")
         ->check(CLI::Range(1, 256));
     app.add_option("--seconds", seconds, "Duration of each measurement")->check(CLI::Range(1, 600));
+    app.add_option("--rounds", rounds, "Rounds of (server, repository, pgbench); medians")
+        ->check(CLI::Range(1, 99));
     CLI11_PARSE(app, argc, argv);
     if (database_url.empty()) database_url = Config::load({}).database_url();
     const auto ep = parse_url(url);
 
-    fmt::print("conditional writes, 1 KiB blobs, {} clients, one account each, {} s each\n",
-               clients, seconds);
+    fmt::print(
+        "conditional writes, 1 KiB blobs, {} clients, one account each, {} round(s) of {} s each\n",
+        clients, rounds, seconds);
     std::fflush(stdout);
     std::vector<std::string> tokens;
     for (int i = 0; i < clients; ++i) tokens.push_back(sign_up(ep, i));
-    fmt::print(stderr, "bench: {} accounts signed up; measuring the server\n", clients);
-    const auto server = run_server(ep, tokens, Seconds(seconds));
-
     setup_accounts(database_url, clients);
     PgPool pool(PgPool::Options{.url = database_url, .size = static_cast<std::size_t>(clients)});
     PgStateRepository repo(pool);
-    const double repo_tps = run_repository(repo, clients, Seconds(seconds));
-    const double pg_tps = run_pgbench(database_url, clients, Seconds(seconds), repo);
+    fmt::print(stderr, "bench: {} accounts signed up; measuring\n", clients);
 
-    fmt::print("{:<22} {:>10} {:>9} {:>9}\n", "path", "writes/s", "p50 ms", "p99 ms");
-    fmt::print("{:<22} {:>10.0f} {:>9.2f} {:>9.2f}\n", "server PUT (HTTP)", server.puts_per_second,
-               server.p50_ms, server.p99_ms);
-    fmt::print("{:<22} {:>10.0f}\n", "repository", repo_tps);
-    fmt::print("{:<22} {:>10.0f}\n", "pgbench", pg_tps);
+    // Rounds alternate the three paths, so a change in the machine's load
+    // (it is shared) hits all of them; the figures are medians over rounds.
+    std::vector<ServerFigures> server;
+    std::vector<double> repo_tps, pg_tps;
+    for (int r = 0; r < rounds; ++r) {
+        server.push_back(run_server(ep, tokens, Seconds(seconds), r));
+        repo_tps.push_back(run_repository(repo, clients, Seconds(seconds), r));
+        pg_tps.push_back(run_pgbench(database_url, clients, Seconds(seconds), repo, r));
+        fmt::print(
+            "round {}: server {:.0f} PUT/s (p50 {:.2f} ms, p99 {:.2f} ms), repository "
+            "{:.0f}/s, pgbench {:.0f} tps, server/pgbench {:.2f}\n",
+            r + 1, server.back().puts_per_second, server.back().p50_ms, server.back().p99_ms,
+            repo_tps.back(), pg_tps.back(), server.back().puts_per_second / pg_tps.back());
+        std::fflush(stdout);
+    }
+    const auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    std::vector<double> puts, p50, p99;
+    long failures = 0;
+    for (const auto& f : server) {
+        puts.push_back(f.puts_per_second);
+        p50.push_back(f.p50_ms);
+        p99.push_back(f.p99_ms);
+        failures += f.failures;
+    }
+    const double server_tps = median(puts);
+    fmt::print("{:<22} {:>10} {:>9} {:>9}   (medians of {} rounds)\n", "path", "writes/s", "p50 ms",
+               "p99 ms", rounds);
+    fmt::print("{:<22} {:>10.0f} {:>9.2f} {:>9.2f}\n", "server PUT (HTTP)", server_tps, median(p50),
+               median(p99));
+    fmt::print("{:<22} {:>10.0f}\n", "repository", median(repo_tps));
+    fmt::print("{:<22} {:>10.0f}\n", "pgbench", median(pg_tps));
     fmt::print("ratio server/pgbench {:.2f} (goal >= 0.7), server/repository {:.2f}\n",
-               server.puts_per_second / pg_tps, server.puts_per_second / repo_tps);
-    if (server.failures > 0) fmt::print(stderr, "bench: {} PUTs failed\n", server.failures);
+               server_tps / median(pg_tps), server_tps / median(repo_tps));
+    if (failures > 0) fmt::print(stderr, "bench: {} PUTs failed\n", failures);
     return 0;
 } catch (const std::exception& e) {
     fmt::print(stderr, "bench_server_puts: error: {}\n", e.what());

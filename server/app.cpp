@@ -23,7 +23,6 @@
 #include "server/listener.hpp"
 #include "server/metrics.hpp"
 #include "server/ops_routes.hpp"
-#include "server/queued_publisher.hpp"
 #include "server/router.hpp"
 #include "server/schema_check.hpp"
 #include "server/server_metrics.hpp"
@@ -146,8 +145,8 @@ struct App::Impl {
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
         add_auth_routes(router, auth, session_service);
-        add_state_routes(router, {std::make_shared<PgStateRepository>(pg),
-                                  std::make_shared<QueuedPublisher>(redis), config.limits});
+        add_state_routes(router,
+                         {std::make_shared<PgStateRepository>(pg), publisher, config.limits});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});

@@ -273,7 +273,7 @@ class StateHandlers {
         for (std::size_t i = 0; i < written.size(); ++i) {
             const auto& w = written[i];
             try {
-                publish_live(*m_deps.publisher, *ctx.account_id,
+                publish_live(m_deps.publisher, *ctx.account_id,
                              LiveEvent{w.result.seq, w.deleted ? "state.delete" : "state.put",
                                        w.key, *ctx.device_id, w.result.version, at});
             } catch (const std::exception& e) {

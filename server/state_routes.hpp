@@ -14,9 +14,7 @@ namespace edgesync::server {
 
 struct StateRoutesDeps {
     std::shared_ptr<StateRepository> states;
-    // Live events after each commit, best effort. The server passes a
-    // QueuedPublisher, so a request does not wait on Redis for them.
-    std::shared_ptr<Publisher> publisher;
+    Publisher& publisher;  // live events after each commit (best effort)
     const ProductLimits& limits;
 };
 
