@@ -7,7 +7,7 @@
 #   ./scripts/bench.sh state_writes    just one (bench/bench_<name>)
 # Environment: BENCH_SECONDS (default 10), BENCH_THREADS (default 8) for
 # state_writes; BENCH_SESSIONS (default 10000), BENCH_REPS (default 7) for cli;
-# BENCH_CLIENTS (default 32) and BENCH_SECONDS for server_puts, which runs
+# BENCH_CLIENTS (default 32), BENCH_ROUNDS (default 3) and BENCH_SECONDS for server_puts, which runs
 # against an edgesync-server started here (its log: .edgesync/bench/server.log).
 set -euo pipefail
 
@@ -59,7 +59,8 @@ for b in "$build_dir"/bench/bench_*; do
     cli) args=(--cli "$build_dir/cli/edgesync" --migrations "$root/migrations"
                --sessions "${BENCH_SESSIONS:-10000}" --reps "${BENCH_REPS:-7}") ;;
     server_puts) start_server
-      args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}") ;;
+      args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
+            --rounds "${BENCH_ROUNDS:-3}") ;;
   esac
   "$b" "${args[@]}"
   stop_server
