@@ -37,8 +37,11 @@ class ServerStates : public ::testing::Test {
         o.env["MAX_BATCH_ITEMS"] = std::to_string(k_batch_items);
         o.env["MAX_BATCH_BYTES"] = std::to_string(k_batch_bytes);
         o.cwd = m_cwd.path();
+        adjust(o);
         m_server.emplace(std::move(o));
     }
+    // For fixtures that run the server differently (e.g. another REDIS_URL).
+    virtual void adjust(ServerOptions& /*options*/) {}
 
     HttpResponse send(std::string_view method, std::string_view target, HttpHeaders headers = {},
                       std::string_view body = {}) {
