@@ -9,6 +9,8 @@
 # state_writes; BENCH_SESSIONS (default 10000), BENCH_REPS (default 7) for cli;
 # BENCH_SINKS (default 1000), BENCH_EVENTS (default 2000), BENCH_RATE (default
 # 500 events/s) for live_fanout.
+# BENCH_CLIENTS (default 32), BENCH_ROUNDS (default 3) and BENCH_SECONDS for server_puts, which runs
+# against an edgesync-server started here (its log: .edgesync/bench/server.log).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +24,27 @@ cmake --build "$build_dir"
 export EDGESYNC_HOME=$root/.edgesync/bench
 started=0
 "$root/scripts/services.sh" status >/dev/null 2>&1 || started=1
-cleanup() { if [ "$started" = 1 ]; then "$root/scripts/services.sh" stop || true; fi; }
+server_pid=
+stop_server() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" || true; fi
+  server_pid=
+}
+# Starts the Release server on a free port; sets server_url.
+start_server() {
+  local out=$EDGESYNC_HOME/server.out
+  : >"$out"
+  JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0) LOGIN_RATE_LIMIT=1000000 \
+    LOGIN_RATE_LIMIT_PER_IP=1000000 "$build_dir/server/edgesync-server" --listen 127.0.0.1:0 \
+    >"$out" 2>"$EDGESYNC_HOME/server.log" &
+  server_pid=$!
+  for _ in $(seq 300); do grep -q "listening on" "$out" && break; sleep 0.1; done
+  server_url="http://$(sed -n 's/^edgesync-server: listening on //p' "$out")"
+  [ "$server_url" != "http://" ] || { echo "edgesync-server did not start" >&2; exit 1; }
+}
+cleanup() {
+  stop_server
+  if [ "$started" = 1 ]; then "$root/scripts/services.sh" stop || true; fi
+}
 trap cleanup EXIT
 service_env=$("$root/scripts/services.sh" start --fast)
 eval "$service_env"
@@ -40,6 +62,10 @@ for b in "$build_dir"/bench/bench_*; do
                --sessions "${BENCH_SESSIONS:-10000}" --reps "${BENCH_REPS:-7}") ;;
     live_fanout) args=(--sinks "${BENCH_SINKS:-1000}" --events "${BENCH_EVENTS:-2000}"
                        --rate "${BENCH_RATE:-500}") ;;
+    server_puts) start_server
+      args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
+            --rounds "${BENCH_ROUNDS:-3}") ;;
   esac
   "$b" "${args[@]}"
+  stop_server
 done

@@ -30,6 +30,7 @@
 #include "server/router.hpp"
 #include "server/schema_check.hpp"
 #include "server/server_metrics.hpp"
+#include "server/state_routes.hpp"
 #include "server/worker_pool.hpp"
 #include "shared/config/config.hpp"
 #include "shared/db/pg_pool.hpp"
@@ -37,6 +38,7 @@
 #include "shared/repositories/pg_account_repository.hpp"
 #include "shared/repositories/pg_device_repository.hpp"
 #include "shared/repositories/redis_presence_repository.hpp"
+#include "shared/repositories/pg_state_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/redis_publisher.hpp"
@@ -155,6 +157,8 @@ struct App::Impl {
         add_device_routes(router, {accounts, devices, sessions, presence, publisher});
         add_key_routes(router, {accounts, devices});
         add_presence_routes(router, {devices, presence, publisher, {}});
+        add_state_routes(router,
+                         {std::make_shared<PgStateRepository>(pg), publisher, config.limits});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});

@@ -22,6 +22,8 @@ inline constexpr std::string_view malformed_json = "malformed_json";        // b
 inline constexpr std::string_view invalid_request = "invalid_request";      // JSON of the wrong shape
 inline constexpr std::string_view invalid_uuid = "invalid_uuid";            // an id is not a UUID
 inline constexpr std::string_view invalid_query = "invalid_query";          // a malformed parameter
+inline constexpr std::string_view invalid_key = "invalid_key";              // a state key breaks the key rules
+inline constexpr std::string_view invalid_precondition = "invalid_precondition";  // bad If-Match/If-None-Match
 // 403: authenticated, but this device may not do that (message says why).
 inline constexpr std::string_view forbidden = "forbidden";
 // 404, 405 (with Allow), 413, 415, 431.
@@ -34,6 +36,9 @@ inline constexpr std::string_view method_not_allowed = "method_not_allowed";
 inline constexpr std::string_view payload_too_large = "payload_too_large";
 inline constexpr std::string_view unsupported_media_type = "unsupported_media_type";
 inline constexpr std::string_view headers_too_large = "headers_too_large";
+// States: a tombstone (404), a stale ETag (412), no precondition (428), over quota (413).
+inline constexpr std::string_view deleted = "deleted";
+inline constexpr std::string_view quota_exceeded = "quota_exceeded";
 // 500: a bug; the message carries the request id.
 inline constexpr std::string_view internal_error = "internal_error";
 // 503: retry later. overloaded = worker queue or Postgres pool full (Retry-After);
