@@ -19,8 +19,10 @@
 #include "server/command_line.hpp"
 #include "server/connection_tracker.hpp"
 #include "server/dispatcher.hpp"
+#include "server/event_routes.hpp"
 #include "server/http_session.hpp"
 #include "server/listener.hpp"
+#include "server/live_hub.hpp"
 #include "server/metrics.hpp"
 #include "server/ops_routes.hpp"
 #include "server/router.hpp"
@@ -32,6 +34,7 @@
 #include "shared/db/redis_pool.hpp"
 #include "shared/repositories/pg_account_repository.hpp"
 #include "shared/repositories/pg_device_repository.hpp"
+#include "shared/repositories/pg_event_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/redis_publisher.hpp"
@@ -104,6 +107,7 @@ struct App::Impl {
     RedisPool redis;
     PgAccountRepository accounts;
     PgDeviceRepository devices;
+    PgEventRepository events;
     RedisSessionRepository sessions;
     RedisRateLimiter limiter;
     RedisPublisher publisher;
@@ -113,6 +117,7 @@ struct App::Impl {
     Dispatcher dispatcher;
     ConnectionTracker tracker;
     net::io_context ioc;
+    LiveHub hub;  // posts to connections' strands: goes before the io_context
     WorkerPool workers;
     SessionServices services;
 
@@ -122,6 +127,7 @@ struct App::Impl {
           redis(parse_redis_url(config.redis_url), redis_options(config)),
           accounts(pg),
           devices(pg),
+          events(pg),
           sessions(redis),
           limiter(redis),
           publisher(redis),
@@ -131,6 +137,7 @@ struct App::Impl {
           dispatcher(router, metrics, {.default_max_body_bytes = config.http.max_body_bytes}),
           tracker(config.http.max_connections),
           ioc(static_cast<int>(config.io_threads)),
+          hub(parse_redis_url(config.redis_url), metrics),
           workers({.threads = config.workers, .queue_capacity = config.worker_queue}),
           services{config.http, dispatcher, workers, tracker} {
         add_ops_routes(
@@ -143,6 +150,11 @@ struct App::Impl {
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
         add_auth_routes(router, auth, session_service);
+        add_event_routes(router, {.config = config,
+                                  .events = events,
+                                  .hub = hub,
+                                  .workers = workers,
+                                  .auth = auth});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
@@ -177,6 +189,7 @@ int App::run() {
         "edgesync-server {} listening on {} ({} I/O threads, {} workers, database {}, redis {})",
         k_version, bound, s.config.io_threads, s.config.workers, redact_url(s.config.database_url),
         redact_url(s.config.redis_url));
+    s.hub.start();
     listener->run();
 
     // Keeps run() going when no operation is pending: once the acceptor is
@@ -206,6 +219,7 @@ int App::run() {
                      s.tracker.active(), s.config.shutdown_timeout.count());
     s.ioc.stop();
     for (auto& t : threads) t.join();
+    s.hub.stop();
     // Drained: no job can be left (each holds its connection open). Otherwise
     // queued jobs are dropped; running ones finish (bounded by the pools' timeouts).
     s.workers.stop(drained);
