@@ -80,7 +80,7 @@ WsMessage WsClient::read(std::chrono::milliseconds timeout) {
     if (result) {
         m.closed = true;
         m.close_code = s.ws.reason().code;
-        m.close_reason = std::string(s.ws.reason().reason);
+        m.close_reason = std::string(s.ws.reason().reason.data(), s.ws.reason().reason.size());
         return m;
     }
     m.text = beast::buffers_to_string(s.buffer.data());
