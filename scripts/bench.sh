@@ -6,7 +6,9 @@
 #   ./scripts/bench.sh                 every benchmark
 #   ./scripts/bench.sh state_writes    just one (bench/bench_<name>)
 # Environment: BENCH_SECONDS (default 10), BENCH_THREADS (default 8) for
-# state_writes; BENCH_SESSIONS (default 10000), BENCH_REPS (default 7) for cli.
+# state_writes; BENCH_SESSIONS (default 10000), BENCH_REPS (default 7) for cli;
+# BENCH_SINKS (default 1000), BENCH_EVENTS (default 2000), BENCH_RATE (default
+# 500 events/s) for live_fanout.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +38,8 @@ for b in "$build_dir"/bench/bench_*; do
     state_writes) args=(--seconds "${BENCH_SECONDS:-10}" --threads "${BENCH_THREADS:-8}") ;;
     cli) args=(--cli "$build_dir/cli/edgesync" --migrations "$root/migrations"
                --sessions "${BENCH_SESSIONS:-10000}" --reps "${BENCH_REPS:-7}") ;;
+    live_fanout) args=(--sinks "${BENCH_SINKS:-1000}" --events "${BENCH_EVENTS:-2000}"
+                       --rate "${BENCH_RATE:-500}") ;;
   esac
   "$b" "${args[@]}"
 done

@@ -103,6 +103,7 @@ struct App::Impl {
     // every session (their slots release into it).
     ServerConfig config;
     MetricsRegistry metrics;
+    LiveHub live;  // routes that open streams subscribe here
     PgPool pg;
     RedisPool redis;
     PgAccountRepository accounts;
@@ -123,6 +124,7 @@ struct App::Impl {
 
     explicit Impl(ServerConfig c)
         : config(std::move(c)),
+          live(parse_redis_url(config.redis_url), metrics),
           pg(pg_options(config)),
           redis(parse_redis_url(config.redis_url), redis_options(config)),
           accounts(pg),
@@ -169,6 +171,7 @@ int App::run() {
     std::promise<int> stop_signal;
     auto stopped = stop_signal.get_future();
 
+    s.live.start();  // never throws for Redis: it retries in the background
     // Before binding: from the moment a client can connect, SIGTERM is graceful.
     net::signal_set signals(s.ioc, SIGINT, SIGTERM);
     auto listener = std::make_shared<Listener>(
@@ -223,6 +226,7 @@ int App::run() {
     // Drained: no job can be left (each holds its connection open). Otherwise
     // queued jobs are dropped; running ones finish (bounded by the pools' timeouts).
     s.workers.stop(drained);
+    s.live.stop();  // every stream is closed: nothing is subscribed any more
     spdlog::info("stopped");
     return 0;
 }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "shared/services/live_message.hpp"
 
@@ -58,9 +60,16 @@ class LiveHub {
         // Reconnect backoff bounds while Redis is unreachable.
         std::chrono::milliseconds reconnect_min{100};
         std::chrono::milliseconds reconnect_max{5000};
+        // CLIENT SETNAME of the subscriber connection (CLIENT LIST shows who
+        // holds it; tests find it by name to cut it). No spaces.
+        std::string client_name{"edgesync-live-hub"};
     };
 
     // Keeps an unsubscribe ticket; destroying it (or reset()) unsubscribes.
+    // Safe from any thread, from the sink's own callback, and after the hub is
+    // gone. A fan-out that copied the sink just before may still reach it once
+    // after reset() returns (the sink is kept alive for that call), so a sink
+    // ignores calls once its connection is closing.
     class Subscription {
       public:
         Subscription() = default;
@@ -79,9 +88,10 @@ class LiveHub {
         std::uint64_t m_id = 0;
     };
 
-    // Connects nothing yet. `metrics` gets edgesync_live_subscribers,
-    // edgesync_live_messages_total{type}, edgesync_live_fanout_lag_seconds
-    // (publish "at" to hand-off), edgesync_live_reconnects_total.
+    // Connects nothing yet. `metrics` (which must outlive the hub) gets
+    // edgesync_live_subscribers, edgesync_live_messages_total{type},
+    // edgesync_live_fanout_lag_seconds (event "at" to hand-off),
+    // edgesync_live_reconnects_total.
     LiveHub(const RedisEndpoint& endpoint, MetricsRegistry& metrics, Options options);
     LiveHub(const RedisEndpoint& endpoint, MetricsRegistry& metrics);
     ~LiveHub();  // stop()s
@@ -89,11 +99,18 @@ class LiveHub {
     LiveHub& operator=(const LiveHub&) = delete;
 
     // Starts the subscriber thread. Never throws for an unreachable Redis: it
-    // keeps retrying with backoff (and logs once per outage).
+    // keeps retrying with backoff (and logs once per outage). Each time the
+    // subscription is (re)established, every sink then subscribed gets
+    // on_resync() (hints may have been lost while it was down). Once only: a
+    // second start(), or one after stop(), does nothing.
     void start();
-    // Joins the thread; sinks get nothing afterwards. Idempotent.
+    // Joins the thread; sinks get nothing afterwards (deliver() too becomes a
+    // no-op). Idempotent. Not from a sink callback.
     void stop() noexcept;
 
+    // Registers `sink` for `scope.account_id`'s messages (which must not be
+    // empty: std::invalid_argument) and for revocations matching the scope.
+    // Never touches Redis. A revocation removes the subscription itself.
     [[nodiscard]] Subscription subscribe(LiveScope scope, std::weak_ptr<LiveSink> sink);
 
     // Delivers one raw channel message as if it came from Redis (the
@@ -101,6 +118,8 @@ class LiveHub {
     // malformed payloads are counted and dropped.
     void deliver(std::string_view channel, std::string_view payload);
 
+    // Subscriptions held, including sinks already gone that no message of
+    // their account has pruned yet.
     [[nodiscard]] std::size_t subscriber_count() const;
     // True while the subscriber connection is up and subscribed.
     [[nodiscard]] bool connected() const noexcept;
