@@ -118,7 +118,6 @@ struct App::Impl {
     Dispatcher dispatcher;
     ConnectionTracker tracker;
     net::io_context ioc;
-    LiveHub hub;  // posts to connections' strands: goes before the io_context
     WorkerPool workers;
     SessionServices services;
 
@@ -139,7 +138,6 @@ struct App::Impl {
           dispatcher(router, metrics, {.default_max_body_bytes = config.http.max_body_bytes}),
           tracker(config.http.max_connections),
           ioc(static_cast<int>(config.io_threads)),
-          hub(parse_redis_url(config.redis_url), metrics),
           workers({.threads = config.workers, .queue_capacity = config.worker_queue}),
           services{config.http, dispatcher, workers, tracker} {
         add_ops_routes(
@@ -154,7 +152,7 @@ struct App::Impl {
         add_auth_routes(router, auth, session_service);
         add_event_routes(router, {.config = config,
                                   .events = events,
-                                  .hub = hub,
+                                  .hub = live,
                                   .workers = workers,
                                   .auth = auth});
         dispatcher.add_hook(make_auth_hook(auth));
@@ -192,7 +190,6 @@ int App::run() {
         "edgesync-server {} listening on {} ({} I/O threads, {} workers, database {}, redis {})",
         k_version, bound, s.config.io_threads, s.config.workers, redact_url(s.config.database_url),
         redact_url(s.config.redis_url));
-    s.hub.start();
     listener->run();
 
     // Keeps run() going when no operation is pending: once the acceptor is
@@ -222,7 +219,6 @@ int App::run() {
                      s.tracker.active(), s.config.shutdown_timeout.count());
     s.ioc.stop();
     for (auto& t : threads) t.join();
-    s.hub.stop();
     // Drained: no job can be left (each holds its connection open). Otherwise
     // queued jobs are dropped; running ones finish (bounded by the pools' timeouts).
     s.workers.stop(drained);
