@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "shared/config/config.hpp"
@@ -44,10 +45,16 @@ struct LiveLogin {
 
 class LiveServerTest : public ::testing::Test {
   protected:
+    static RedisPool::Options small_redis_pool() {
+        RedisPool::Options o;
+        o.max_size = 2;
+        return o;
+    }
+
     LiveServerTest()
         : m_pg(PgPool::Options{.url = m_db.url(), .size = 2}),
           m_states(m_pg),
-          m_redis(parse_redis_url(redis_url()), RedisPool::Options{.max_size = 2}),
+          m_redis(parse_redis_url(redis_url()), small_redis_pool()),
           m_publisher(m_redis) {}
 
     // Starts one more instance; `env` goes over server_env().

@@ -86,9 +86,11 @@ SseClient::SseClient(const std::string& host, std::uint16_t port, std::string_vi
         }
         pos = next;
     }
-    if (m_status != 200) {
-        while (fill(deadline)) {
-        }
+    if (m_status != 200) {  // an ordinary response with Content-Length
+        const auto length =
+            static_cast<std::size_t>(std::stoul(header("Content-Length").value_or("0")));
+        while (m_buffer.size() < length)
+            if (!fill(deadline)) break;
         m_error_body = std::move(m_buffer);
         m_buffer.clear();
     }

@@ -34,7 +34,7 @@ class SseClient {
 
     [[nodiscard]] int status() const noexcept { return m_status; }
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
-    // The body when the status is not 200 (read until close).
+    // The body when the status is not 200.
     [[nodiscard]] const std::string& error_body() const noexcept { return m_error_body; }
 
     // The next message (blocks separated by a blank line); nullopt when the

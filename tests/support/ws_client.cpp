@@ -111,17 +111,15 @@ void WsClient::close() {
 
 int ws_handshake_status(const std::string& host, std::uint16_t port, std::string_view target,
                         const HttpHeaders& headers) {
-    net::io_context ioc;
-    websocket::stream<beast::tcp_stream> ws{ioc};
-    tcp::resolver resolver(ioc);
-    beast::get_lowest_layer(ws).connect(resolver.resolve(host, std::to_string(port)));
-    ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-        for (const auto& [n, v] : headers) req.set(n, v);
-    }));
-    websocket::response_type res;
-    beast::error_code ec;
-    ws.handshake(res, host + ":" + std::to_string(port), std::string(target), ec);
-    return static_cast<int>(res.result_int());
+    // Raw, so that the refusal's status is seen as it is.
+    HttpConnection c(host, port);
+    std::string req = "GET " + std::string(target) + " HTTP/1.1\r\nHost: " + host +
+                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n";
+    for (const auto& [n, v] : headers) req += n + ": " + v + "\r\n";
+    c.send_raw(req + "\r\n");
+    return c.read_response(/*return_interim=*/true).status;
 }
 
 }  // namespace edgesync::test
