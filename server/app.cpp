@@ -150,11 +150,9 @@ struct App::Impl {
                  {"redis", [this] { redis.acquire()->command({"PING"}); }},
              }});
         add_auth_routes(router, auth, session_service);
-        add_event_routes(router, {.config = config,
-                                  .events = events,
-                                  .hub = live,
-                                  .workers = workers,
-                                  .auth = auth});
+        add_event_routes(
+            router,
+            {.config = config, .events = events, .hub = live, .workers = workers, .auth = auth});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});

@@ -26,6 +26,7 @@ bool FeedCursor::on_live(std::int64_t seq) noexcept {
 void FeedCursor::restart(std::int64_t after) noexcept {
     m_cursor = after;
     m_seen = 0;
+    m_covered = 0;
     m_want_read = true;
     m_reading = false;  // the read in flight is ignored when it ends
     ++m_generation;
@@ -34,6 +35,7 @@ void FeedCursor::restart(std::int64_t after) noexcept {
 FeedCursor::Read FeedCursor::begin_read() noexcept {
     m_reading = true;
     m_want_read = false;
+    m_covered = m_seen;  // committed before the read starts: it will see them
     return {m_cursor, m_generation};
 }
 
@@ -49,7 +51,14 @@ std::vector<SyncEvent> FeedCursor::end_read(const Read& read, std::vector<SyncEv
     const bool full = page.size() >= limit;
     std::erase_if(page, [&](const SyncEvent& e) { return e.sequence_number <= m_cursor; });
     if (!page.empty()) m_cursor = page.back().sequence_number;
-    if (full || m_seen > m_cursor) m_want_read = true;
+    if (full) {
+        m_want_read = true;
+    } else if (m_seen > m_cursor) {
+        if (m_seen > m_covered)
+            m_want_read = true;  // hinted during the read: maybe not visible to it yet
+        else
+            m_seen = m_cursor;  // hinted before it, yet not in the log: a bogus hint
+    }
     return page;
 }
 

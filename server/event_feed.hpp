@@ -69,13 +69,16 @@ class FeedCursor {
     void abort_read() noexcept;
     // The page of at most `limit` events read for `read`: returns those to
     // send, in order, and moves the cursor past them. A full page, or a live
-    // seq seen beyond the new cursor, asks for another read.
+    // seq beyond the new cursor hinted while the read ran, asks for another
+    // read. A hint the read should have seen but did not (no such row) is
+    // forgotten rather than read for forever.
     [[nodiscard]] std::vector<SyncEvent> end_read(const Read& read, std::vector<SyncEvent> page,
                                                   std::size_t limit);
 
   private:
     std::int64_t m_cursor;
-    std::int64_t m_seen = 0;  // highest live seq seen while it could not be sent
+    std::int64_t m_seen = 0;     // highest live seq seen while it could not be sent
+    std::int64_t m_covered = 0;  // m_seen when the current read began
     bool m_want_read = true;
     bool m_reading = false;
     std::uint64_t m_generation = 0;  // bumped by restart()

@@ -49,7 +49,7 @@ class SseSession final : public Connection,
           m_header(response_header(handoff.headers)) {}
 
     void run() {
-        m_slot.rebind(weak_from_this());
+        if (!m_slot.rebind(weak_from_this())) return close();  // shutting down already
         // Subscribed before the header goes out: a client that has the header
         // misses no hint.
         m_subscription = m_options.hub.subscribe(m_options.scope, weak_from_this());

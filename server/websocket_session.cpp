@@ -63,7 +63,8 @@ class WebSocketSession final : public Connection,
     }
 
     void run() {
-        m_slot.rebind(weak_from_this());
+        // False: shutdown began during the hand-over; close 1001 once accepted.
+        m_stop_after_accept = !m_slot.rebind(weak_from_this());
         beast::get_lowest_layer(m_ws).expires_never();  // the websocket timeouts rule
         websocket::stream_base::timeout timeout{};
         timeout.handshake_timeout = k_handshake_timeout;
@@ -115,6 +116,7 @@ class WebSocketSession final : public Connection,
         if (ec || m_closing) return teardown();  // Beast answered a bad upgrade itself
         m_open = true;
         m_ws.text(true);
+        if (m_stop_after_accept) return close(websocket::close_code::going_away);
         m_subscription = m_options.hub.subscribe(m_options.scope, weak_from_this());
         pump();
         do_read();
@@ -262,6 +264,7 @@ class WebSocketSession final : public Connection,
     bool m_writing = false;
     bool m_open = false;     // accepted and not closing: frames may be sent
     bool m_closing = false;  // close() or teardown() ran
+    bool m_stop_after_accept = false;
 };
 
 }  // namespace

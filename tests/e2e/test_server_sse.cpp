@@ -132,6 +132,26 @@ TEST_F(ServerSse, DeletingTheSessionEndsItsStreamOnly) {
     EXPECT_EQ(next_seq(*others), w.seq);
 }
 
+TEST_F(ServerSse, AReaderTooSlowForTheSendQueueIsClosed) {
+    const auto me = register_and_login("slow");
+    // A small receive buffer, and never read: the socket fills, then the queue.
+    SseClient sse(server().host(), server().port(), "/v1/events/stream",
+                  {{"Authorization", "Bearer " + me.access}}, k_patience, 4096);
+    (void)put(me, "first");
+    ASSERT_TRUE(sse.next_event(k_patience));  // the catch-up is over: the stream is live
+    // Hints alone (no rows): each is the next seq, so it is queued as it comes.
+    const std::string key(1000, 'k');
+    for (std::int64_t seq = 2; seq <= 20'000; ++seq) {
+        publish_live(m_publisher, me.account_id,
+                     LiveEvent{seq, "state.put", key, me.device_id, 1, now()});
+        if (seq % 1000 == 0 &&
+            server().wait_for_err("client too slow", std::chrono::milliseconds(1)))
+            break;
+    }
+    EXPECT_TRUE(server().wait_for_err("client too slow", k_patience));
+    EXPECT_TRUE(sse.wait_for_close(k_patience));
+}
+
 TEST_F(ServerSse, NoTokenIs401AndBadLastEventIdIs400) {
     SseClient anonymous(server().host(), server().port(), "/v1/events/stream");
     EXPECT_EQ(anonymous.status(), 401);

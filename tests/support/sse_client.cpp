@@ -24,7 +24,7 @@ bool iequal(std::string_view a, std::string_view b) {
            });
 }
 
-int connect_to(const std::string& host, std::uint16_t port) {
+int connect_to(const std::string& host, std::uint16_t port, int receive_buffer_bytes) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -35,6 +35,9 @@ int connect_to(const std::string& host, std::uint16_t port) {
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
         fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) continue;
+        if (receive_buffer_bytes > 0)  // before connect: it bounds the TCP window
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes,
+                         sizeof receive_buffer_bytes);
         if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
         ::close(fd);
         fd = -1;
@@ -54,8 +57,9 @@ std::string_view trim_cr(std::string_view line) {
 }  // namespace
 
 SseClient::SseClient(const std::string& host, std::uint16_t port, std::string_view target,
-                     const HttpHeaders& headers, std::chrono::milliseconds timeout)
-    : m_fd(connect_to(host, port)) {
+                     const HttpHeaders& headers, std::chrono::milliseconds timeout,
+                     int receive_buffer_bytes)
+    : m_fd(connect_to(host, port, receive_buffer_bytes)) {
     std::string req = "GET " + std::string(target) + " HTTP/1.1\r\nHost: " + host +
                       "\r\nAccept: text/event-stream\r\n";
     for (const auto& [n, v] : headers) req += n + ": " + v + "\r\n";

@@ -27,7 +27,8 @@ class SseClient {
     // header (status() and header()). Throws std::runtime_error on failure.
     SseClient(const std::string& host, std::uint16_t port, std::string_view target,
               const HttpHeaders& headers = {},
-              std::chrono::milliseconds timeout = std::chrono::seconds(15));
+              std::chrono::milliseconds timeout = std::chrono::seconds(15),
+              int receive_buffer_bytes = 0);  // > 0: a small SO_RCVBUF (a slow reader)
     ~SseClient();
     SseClient(const SseClient&) = delete;
     SseClient& operator=(const SseClient&) = delete;

@@ -86,6 +86,16 @@ TEST(FeedCursor, LiveEventsDuringAReadAreReadAgainNotSentOutOfOrder) {
     EXPECT_FALSE(f.wants_read());
 }
 
+TEST(FeedCursor, AHintTheLogDoesNotHaveIsNotReadForever) {
+    FeedCursor f(0);
+    (void)f.end_read(f.begin_read(), {}, 10);
+    EXPECT_FALSE(f.on_live(5));  // a gap: read
+    const auto r = f.begin_read();
+    EXPECT_TRUE(f.end_read(r, {}, 10).empty());  // 1..5 are not in the log
+    EXPECT_FALSE(f.wants_read());
+    EXPECT_TRUE(f.on_live(1));  // the real next event still goes out
+}
+
 TEST(FeedCursor, ResyncReadsFromTheCursor) {
     FeedCursor f(4);
     (void)f.end_read(f.begin_read(), {}, 10);
