@@ -38,8 +38,9 @@ class LiveSink {
     virtual void on_event(const LiveEvent& e) = 0;
     // A device of the sink's account changed presence (WebSocket forwards it).
     virtual void on_presence(const PresenceChange& p) = 0;
-    // The hub's Redis connection dropped and came back: hints may have been
-    // lost meanwhile; re-read the event log from the sink's cursor.
+    // The hub's Redis subscription was (re)established after this sink
+    // subscribed (the connection dropped and came back, or Redis was not up
+    // yet): hints may have been lost; re-read the event log from the cursor.
     virtual void on_resync() = 0;
     // Access ended for this scope (es:revocations names its session, device or
     // account): close the connection now. Called at most once per subscription.

@@ -82,6 +82,17 @@ TEST(LiveHub, DeliverNeedsNoStartAndStopWithoutStartIsHarmless) {
     hub.stop();
 }
 
+TEST(LiveHub, UnknownChannelsAreCountedAsMalformed) {
+    server::MetricsRegistry metrics;
+    server::LiveHub hub(redis_endpoint(), metrics);
+    const auto event = live_message(make_event(1));
+    for (const char* channel : {"es:other", "es:account:{}", "es:account:x", "es:revocations:2"})
+        hub.deliver(channel, event);
+    EXPECT_EQ(metrics.counter("edgesync_live_messages_total", "", {{"type", "malformed"}}).value(),
+              4u);
+    EXPECT_EQ(metrics.counter("edgesync_live_messages_total", "", {{"type", "event"}}).value(), 0u);
+}
+
 TEST_F(LiveHubTest, TenThousandSubscriptionsAreCountedAndRemoved) {
     constexpr std::size_t k_total = 10'000;
     constexpr std::size_t k_on_big_account = 1'000;
