@@ -20,6 +20,7 @@
 #include "server/connection_tracker.hpp"
 #include "server/device_routes.hpp"
 #include "server/dispatcher.hpp"
+#include "server/event_routes.hpp"
 #include "server/http_session.hpp"
 #include "server/key_routes.hpp"
 #include "server/listener.hpp"
@@ -39,6 +40,7 @@
 #include "shared/repositories/pg_device_repository.hpp"
 #include "shared/repositories/redis_presence_repository.hpp"
 #include "shared/repositories/pg_state_repository.hpp"
+#include "shared/repositories/pg_event_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/redis_publisher.hpp"
@@ -112,6 +114,7 @@ struct App::Impl {
     RedisPool redis;
     PgAccountRepository accounts;
     PgDeviceRepository devices;
+    PgEventRepository events;
     RedisSessionRepository sessions;
     RedisPresenceRepository presence;
     RedisRateLimiter limiter;
@@ -132,6 +135,7 @@ struct App::Impl {
           redis(parse_redis_url(config.redis_url), redis_options(config)),
           accounts(pg),
           devices(pg),
+          events(pg),
           sessions(redis),
           presence(redis),
           limiter(redis),
@@ -159,6 +163,9 @@ struct App::Impl {
         add_presence_routes(router, {devices, presence, publisher, {}});
         add_state_routes(router,
                          {std::make_shared<PgStateRepository>(pg), publisher, config.limits});
+        add_event_routes(
+            router,
+            {.config = config, .events = events, .hub = live, .workers = workers, .auth = auth});
         dispatcher.add_hook(make_auth_hook(auth));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});

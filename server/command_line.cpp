@@ -31,6 +31,7 @@ constexpr const char* k_footer = R"(Settings (flag > environment > .env file > d
   SERVER_BODY_TIMEOUT         a request body must arrive within (default 60s)
   SERVER_WRITE_TIMEOUT        a response must be taken within (default 30s)
   SERVER_SHUTDOWN_TIMEOUT     in-flight requests may finish after SIGTERM (default 8s)
+  SERVER_STREAM_HEARTBEAT     SSE keep-alive comment / WebSocket ping when idle (default 15s)
   MAX_BLOB_BYTES, MAX_KEY_BYTES, MAX_BATCH_ITEMS, MAX_BATCH_BYTES, MAX_PAGE_ITEMS,
   MAX_WAIT, DEFAULT_QUOTA_BYTES   product limits, published by GET /v1/info
   LOGIN_RATE_LIMIT            login attempts per email + client IP per 15 min (default 10)

@@ -21,8 +21,8 @@ ConnectionTracker::Slot::~Slot() {
     if (m_tracker) m_tracker->release(m_id);
 }
 
-void ConnectionTracker::Slot::rebind(std::weak_ptr<Connection> connection) {
-    if (m_tracker) m_tracker->rebind(m_id, std::move(connection));
+bool ConnectionTracker::Slot::rebind(std::weak_ptr<Connection> connection) {
+    return m_tracker == nullptr || m_tracker->rebind(m_id, std::move(connection));
 }
 
 ConnectionTracker::ConnectionTracker(std::size_t max_connections) : m_max(max_connections) {}
@@ -82,9 +82,10 @@ void ConnectionTracker::release(std::uint64_t id) noexcept {
     if (empty) m_empty.notify_all();
 }
 
-void ConnectionTracker::rebind(std::uint64_t id, std::weak_ptr<Connection> connection) {
+bool ConnectionTracker::rebind(std::uint64_t id, std::weak_ptr<Connection> connection) {
     std::lock_guard lock(m_mutex);
     if (auto it = m_live.find(id); it != m_live.end()) it->second = std::move(connection);
+    return !m_stopping;
 }
 
 }  // namespace edgesync::server

@@ -36,7 +36,9 @@ class ConnectionTracker {
         Slot& operator=(const Slot&) = delete;
         ~Slot();
         // Points shutdown() at another object (the session that took over).
-        void rebind(std::weak_ptr<Connection> connection);
+        // False when the tracker is already stopping: shutdown_all() may have
+        // missed the new object, so it must shut itself down.
+        bool rebind(std::weak_ptr<Connection> connection);
 
       private:
         friend class ConnectionTracker;
@@ -67,7 +69,7 @@ class ConnectionTracker {
 
   private:
     void release(std::uint64_t id) noexcept;
-    void rebind(std::uint64_t id, std::weak_ptr<Connection> connection);
+    bool rebind(std::uint64_t id, std::weak_ptr<Connection> connection);
 
     const std::size_t m_max;
     mutable std::mutex m_mutex;

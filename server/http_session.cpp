@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,6 +19,7 @@
 #include "server/dispatcher.hpp"
 #include "server/response.hpp"
 #include "server/server_config.hpp"
+#include "server/stream_handoff.hpp"
 #include "server/worker_pool.hpp"
 
 namespace edgesync::server {
@@ -57,7 +59,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     }
 
   private:
-    enum class State { idle, reading, handling, writing, closing };
+    enum class State { idle, reading, handling, waiting, writing, closing };
 
     const HttpLimits& limits() const { return m_services.limits; }
     const Dispatcher& dispatcher() const { return m_services.dispatcher; }
@@ -221,6 +223,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     }
 
     void respond(Response response, bool force_close = false) {
+        if (response.upgrade) return hand_over(std::move(response));
+        if (response.deferred) return defer(std::move(response.deferred));
         dispatcher().finish(*m_ctx, response);
         const bool keep = m_keep_alive && !force_close && !response.close && !m_stopping;
         const unsigned version =
@@ -241,6 +245,58 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
                           [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
                               self->on_write(keep, ec);
                           });
+    }
+
+    // The stream seam: the socket, unread bytes and the connection slot go to
+    // the stream; this session ends once its last handler returns.
+    void hand_over(Response response) {
+        auto upgrade = std::move(response.upgrade);
+        if (m_stopping || !m_slot) {
+            auto r = error_response(503, error_code::unavailable, "the server is shutting down");
+            r.headers.set("Retry-After", "1");
+            return respond(std::move(r), true);
+        }
+        dispatcher().finish(*m_ctx, response);
+        dispatcher().complete(*m_ctx, response.status, 0);
+        m_state = State::closing;
+        m_stream.expires_never();
+        StreamHandoff handoff{
+            m_stream.release_socket(),   beast::buffers_to_string(m_buffer.data()),
+            std::move(*m_slot),          std::move(m_ctx->request),
+            std::move(response.headers), m_remote};
+        m_slot.reset();
+        m_buffer.clear();
+        upgrade->start(std::move(handoff));
+    }
+
+    // A long poll: no worker is held while it waits. The timer's handler
+    // keeps the session alive; the answer finds it through a weak pointer.
+    void defer(std::shared_ptr<DeferredResponse> deferred) {
+        m_state = State::waiting;
+        m_deferred = std::move(deferred);
+        const auto id = ++m_wait_id;
+        m_wait_timer.expires_after(m_deferred->wait());
+        m_wait_timer.async_wait([self = shared_from_this(), id](beast::error_code ec) {
+            if (ec || id != self->m_wait_id || !self->m_deferred) return;
+            self->end_wait(self->m_deferred->on_timeout());
+        });
+        m_deferred->start(
+            [weak = weak_from_this(), strand = m_stream.get_executor(), id](Response r) {
+                net::post(strand, [weak, id, r = std::move(r)]() mutable {
+                    auto self = weak.lock();
+                    if (self && id == self->m_wait_id) self->end_wait(std::move(r));
+                });
+            });
+        if (m_stopping && m_deferred) end_wait(m_deferred->on_timeout());
+    }
+
+    void end_wait(Response response) {
+        if (!m_deferred) return;  // answered already
+        const auto deferred = std::move(m_deferred);
+        m_deferred.reset();
+        m_wait_timer.cancel();
+        deferred->cancel();
+        respond(std::move(response));
     }
 
     void on_write(bool keep, beast::error_code ec) {
@@ -286,7 +342,9 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
         // close: if the wait for a request already completed with its first
         // bytes (its handler queued behind this one), that request is in
         // flight and must still be read; a wait still pending ends with
-        // operation_aborted and on_wait closes.
+        // operation_aborted and on_wait closes. A long poll answers its current
+        // (empty) page now.
+        if (m_state == State::waiting && m_deferred) return end_wait(m_deferred->on_timeout());
         if (m_state != State::idle) return;
         beast::error_code ec;
         m_stream.socket().cancel(ec);
@@ -300,6 +358,9 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     std::unique_ptr<RequestContext> m_ctx;  // the request being handled; stable address
     RouteDecision m_decision;
     http::response<http::string_body> m_response;  // alive until its async_write completes
+    std::shared_ptr<DeferredResponse> m_deferred;  // set while a long poll waits
+    net::steady_timer m_wait_timer{m_stream.get_executor()};
+    std::uint64_t m_wait_id = 0;  // tells a stale wait's completion from the current one
     std::string m_remote;
     State m_state = State::idle;
     bool m_keep_alive = false;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +54,37 @@ struct Request {
     [[nodiscard]] std::string_view query() const;
 };
 
+struct Response;
+struct StreamHandoff;  // server/stream_handoff.hpp: the socket and what goes with it
+
+// A response that is not ready when the handler returns (a long poll). The
+// connection keeps the request open: it calls start() on its strand, answers
+// with the first Response passed to `complete`, or with on_timeout() after
+// wait() (or at once when the server shuts down), then calls cancel().
+class DeferredResponse {
+  public:
+    using Complete = std::function<void(Response)>;
+    virtual ~DeferredResponse() = default;
+    [[nodiscard]] virtual std::chrono::milliseconds wait() const = 0;
+    // `complete` may be called from any thread; only the first call counts.
+    virtual void start(Complete complete) = 0;
+    // The answer when the wait ends without one.
+    [[nodiscard]] virtual Response on_timeout() = 0;
+    // The connection no longer waits: release `complete` and subscriptions.
+    // Called exactly once after start(), on the connection's strand.
+    virtual void cancel() noexcept = 0;
+};
+
+// A response after which the connection stops speaking plain HTTP (an SSE
+// stream, a WebSocket). The connection hands over its socket with start(),
+// on its strand; from then on the stream owns the socket and the
+// connection-limit slot.
+class StreamUpgrade {
+  public:
+    virtual ~StreamUpgrade() = default;
+    virtual void start(StreamHandoff handoff) = 0;
+};
+
 struct Response {
     int status = 200;
     Headers headers;  // Content-Type among them; Content-Length is computed on the wire
@@ -58,6 +92,10 @@ struct Response {
     // Close the connection after this response (also done for any response
     // sent before the request body was read, and during shutdown).
     bool close = false;
+    // At most one of these; when set, `body` is ignored (handler-made
+    // headers, e.g. X-Request-Id, go along to the stream).
+    std::shared_ptr<DeferredResponse> deferred;
+    std::shared_ptr<StreamUpgrade> upgrade;
 };
 
 }  // namespace edgesync::server

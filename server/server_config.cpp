@@ -74,6 +74,7 @@ ServerConfig ServerConfig::from(const Config& c) {
         s.log_level = *level;
     }
     s.shutdown_timeout = duration_setting(c, "SERVER_SHUTDOWN_TIMEOUT", s.shutdown_timeout);
+    s.stream_heartbeat = duration_setting(c, "SERVER_STREAM_HEARTBEAT", s.stream_heartbeat);
 
     auto& h = s.http;
     h.max_header_bytes =

@@ -51,6 +51,9 @@ struct ServerConfig {
     // after SIGTERM. Below 10 s so the process exits within 10 s.
     std::chrono::milliseconds shutdown_timeout{8'000};
     std::string log_level = "info";  // LOG_LEVEL: trace debug info warn error critical off
+    // SERVER_STREAM_HEARTBEAT: an SSE keep-alive comment / a WebSocket ping
+    // this often on an idle stream, so proxies keep it open.
+    std::chrono::milliseconds stream_heartbeat{15'000};
     HttpLimits http;
     ProductLimits limits;
 
