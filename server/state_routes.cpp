@@ -62,6 +62,8 @@ Response rejection_response(const WriteRejection& r, std::optional<std::size_t> 
             return error_with(413, error_code::quota_exceeded,
                               "the write would take the account over its storage quota", index,
                               std::nullopt);
+        case WriteRejection::Reason::device_revoked:
+            return error_with(403, "revoked", "this device is revoked", index, std::nullopt);
         case WriteRejection::Reason::account_missing:
             break;
     }

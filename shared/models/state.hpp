@@ -71,6 +71,7 @@ struct WriteRejection {
         not_found,       // update/delete of a key that never existed
         quota_exceeded,  // the account would exceed quota_bytes
         account_missing, // account deleted or disabled
+        device_revoked,  // the writing device is revoked (or not the account's)
     };
     Reason reason = Reason::conflict;
     std::optional<EncryptedState> current;

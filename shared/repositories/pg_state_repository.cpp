@@ -74,6 +74,7 @@ WriteRejection::Reason to_reason(std::string_view status) {
     if (status == "not_found") return WriteRejection::Reason::not_found;
     if (status == "quota_exceeded") return WriteRejection::Reason::quota_exceeded;
     if (status == "account_missing") return WriteRejection::Reason::account_missing;
+    if (status == "device_revoked") return WriteRejection::Reason::device_revoked;
     throw StorageError("state write: unknown status '" + std::string(status) + "'");
 }
 

@@ -10,7 +10,7 @@ namespace {
 using Reason = WriteRejection::Reason;
 
 class PgStateBatch : public PgRepositoryFixture {
-protected:
+  protected:
     void SetUp() override {
         m_account = make_account();
         m_device = make_device(m_account.id);
@@ -121,6 +121,19 @@ TEST_F(PgStateBatch, MissingAccountIsReportedForTheFirstItem) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().index, 0U);
     EXPECT_EQ(r.error().rejection.reason, Reason::account_missing);
+}
+
+TEST_F(PgStateBatch, AnItemByARevokedDeviceRollsBackTheBatch) {
+    const auto other = make_device(m_account.id, "old phone");
+    ASSERT_TRUE(m_devices.revoke(m_account.id, other.id).has_value());
+    const auto r = m_states.write_batch(
+        {put("a", Precondition::create(), "a"),
+         PgRepositoryFixture::put(m_account.id, other.id, "b", Precondition::create(), "b")});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().index, 1U);
+    EXPECT_EQ(r.error().rejection.reason, Reason::device_revoked);
+    EXPECT_FALSE(m_states.get(m_account.id, "a").has_value());
+    EXPECT_EQ(m_accounts.find_by_id(m_account.id)->last_seq, 0);
 }
 
 TEST_F(PgStateBatch, EmptyBatchDoesNothing) {

@@ -8,7 +8,7 @@ namespace {
 using Reason = WriteRejection::Reason;
 
 class PgStateRepo : public PgRepositoryFixture {
-protected:
+  protected:
     void SetUp() override {
         m_account = make_account();
         m_device = make_device(m_account.id);
@@ -190,14 +190,31 @@ TEST_F(PgStateRepo, WritesToDisabledOrDeletedAccountsAreRejected) {
     EXPECT_FALSE(m_states.get(m_account.id, "k").has_value());
 }
 
-TEST_F(PgStateRepo, WriteByADeviceOfAnotherAccountFailsLoudly) {
+TEST_F(PgStateRepo, WriteByADeviceOfAnotherAccountIsRefused) {
     const auto other = make_account();
     const auto stranger = make_device(other.id);
-    EXPECT_THROW((void)m_states.write(PgRepositoryFixture::put(m_account.id, stranger.id, "k",
-                                                               Precondition::create(), "x")),
-                 StorageError);
+    const auto r = m_states.write(
+        PgRepositoryFixture::put(m_account.id, stranger.id, "k", Precondition::create(), "x"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().reason, Reason::device_revoked);
     EXPECT_FALSE(m_states.get(m_account.id, "k").has_value());
     EXPECT_EQ(m_events.latest_seq(m_account.id), 0);
+}
+
+TEST_F(PgStateRepo, WriteByARevokedDeviceIsRefusedAndChangesNothing) {
+    ASSERT_TRUE(m_states.write(put("k", Precondition::create(), "x")).has_value());
+    ASSERT_TRUE(m_devices.revoke(m_account.id, m_device.id).has_value());
+    const auto r = m_states.write(put("k", Precondition::if_version(1), "y"));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().reason, Reason::device_revoked);
+    EXPECT_EQ(to_string(m_states.get(m_account.id, "k")->state), "x");
+    EXPECT_EQ(m_events.latest_seq(m_account.id), 1);
+    // Another, live device of the account still writes.
+    const auto other = make_device(m_account.id, "desktop");
+    EXPECT_TRUE(m_states
+                    .write(PgRepositoryFixture::put(m_account.id, other.id, "k",
+                                                    Precondition::if_version(1), "z"))
+                    .has_value());
 }
 
 TEST_F(PgStateRepo, StatesOfAnotherAccountAreInvisible) {
