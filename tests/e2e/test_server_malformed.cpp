@@ -283,6 +283,103 @@ std::vector<Case> auth_cases(const ApiLogin& login) {
     };
 }
 
+// The product routes: states, devices, keys, presence, events.
+std::vector<Case> route_cases(const ApiLogin& login) {
+    const auto authed = [&](std::string_view method, std::string_view target,
+                            HttpHeaders extra = {}, std::string_view body = {}) {
+        HttpHeaders h = bearer(login.access);
+        for (auto& kv : extra) h.push_back(std::move(kv));
+        return req(method, target, h, body);
+    };
+    const HttpHeaders js{{"Content-Type", "application/json"}};
+    const auto with = [](HttpHeaders h, std::string k, std::string v) {
+        h.emplace_back(std::move(k), std::move(v));
+        return h;
+    };
+    const std::string ok_blob = R"({"state":"AAAA","nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})";
+    return {
+        {"state put without a precondition", authed("PUT", "/v1/states/k1", js, ok_blob), 428,
+         "precondition_required"},
+        {"state put with a weak ETag",
+         authed("PUT", "/v1/states/k1", with(js, "If-Match", "W/\"1\""), ok_blob), 400,
+         "invalid_precondition"},
+        {"state put with If-Match not a number",
+         authed("PUT", "/v1/states/k1", with(js, "If-Match", "\"one\""), ok_blob), 400,
+         "invalid_precondition"},
+        {"state put with both preconditions",
+         authed("PUT", "/v1/states/k1", with(with(js, "If-Match", "\"1\""), "If-None-Match", "*"),
+                ok_blob),
+         400, "invalid_precondition"},
+        {"state put: blob not base64",
+         authed("PUT", "/v1/states/k1", with(js, "If-None-Match", "*"),
+                R"({"state":"***","nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})"),
+         400, "invalid_request"},
+        {"state put: nonce of 3 bytes",
+         authed("PUT", "/v1/states/k1", with(js, "If-None-Match", "*"),
+                R"({"state":"AAAA","nonce":"AAAA"})"),
+         400, "invalid_request"},
+        {"state put: state a number",
+         authed("PUT", "/v1/states/k1", with(js, "If-None-Match", "*"),
+                R"({"state":5,"nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})"),
+         400, "invalid_request"},
+        {"state key with a slash", authed("GET", "/v1/states/a%2Fb"), 400, "invalid_key"},
+        {"state key of 1,000 bytes", authed("GET", "/v1/states/" + std::string(1000, 'k')), 400,
+         "invalid_key"},
+        {"state key with a space", authed("GET", "/v1/states/a%20b"), 400, "invalid_key"},
+        {"state delete without If-Match", authed("DELETE", "/v1/states/k1"), 428,
+         "precondition_required"},
+        {"feed: after not a number", authed("GET", "/v1/states?after=abc"), 400, "invalid_query"},
+        {"feed: negative after", authed("GET", "/v1/states?after=-5"), 400, "invalid_query"},
+        {"feed: limit 0", authed("GET", "/v1/states?limit=0"), 400, "invalid_query"},
+        {"feed: limit past 2^63", authed("GET", "/v1/states?limit=99999999999999999999"), 400,
+         "invalid_query"},
+        {"batch: writes not an array", authed("POST", "/v1/states:batch", js, R"({"writes":5})"),
+         400, "invalid_request"},
+        {"batch: unknown op",
+         authed("POST", "/v1/states:batch", js,
+                R"({"writes":[{"key":"a","op":"rename","if_none_match":true}]})"),
+         400, "invalid_request"},
+        {"batch: delete without if_match",
+         authed("POST", "/v1/states:batch", js, R"({"writes":[{"key":"a","op":"delete"}]})"), 428,
+         "precondition_required"},
+        {"device: id not a UUID", authed("PATCH", "/v1/devices/xyz", js, R"({"name":"n"})"), 400,
+         "invalid_uuid"},
+        {"device: rename to a number",
+         authed("PATCH", "/v1/devices/" + login.device_id, js, R"({"name":7})"), 400,
+         "invalid_request"},
+        {"device: register with a 31-byte key",
+         authed("POST", "/v1/devices", js,
+                json{{"name", "x"},
+                     {"device_type", "agent"},
+                     {"public_key", base64_encode(Bytes(31, 1))}}
+                    .dump()),
+         400, "invalid_request"},
+        {"device: revoke an unknown id", authed("DELETE", "/v1/devices/" + new_uuid()), 404,
+         "not_found"},
+        {"keys: wrapped key not base64",
+         authed("PUT", "/v1/keys/devices/" + login.device_id, js,
+                R"({"wrapped_key":"@@","key_version":1})"),
+         400, "invalid_request"},
+        {"keys: key version 0",
+         authed("PUT", "/v1/keys/devices/" + login.device_id, js,
+                json{{"wrapped_key", base64_encode(Bytes(80, 2))}, {"key_version", 0}}.dump()),
+         400, "invalid_request"},
+        {"keys: recovery without a precondition",
+         authed("PUT", "/v1/keys/recovery", js, R"({"salt":"AA=="})"), 428,
+         "precondition_required"},
+        {"presence: unknown status",
+         authed("POST", "/v1/presence/heartbeat", js, R"({"status":"dancing"})"), 400,
+         "invalid_request"},
+        {"events: after not a number", authed("GET", "/v1/events?after=x"), 400, "invalid_query"},
+        {"events: wait over the maximum", authed("GET", "/v1/events?wait=100000"), 400,
+         "invalid_query"},
+        {"events stream: bad Last-Event-ID",
+         authed("GET", "/v1/events/stream", {{"Last-Event-ID", "not-a-number"}}), 400,
+         "invalid_request"},
+        {"websocket: not an upgrade", authed("GET", "/v1/ws"), 400, "invalid_request"},
+    };
+}
+
 void run_cases(const std::vector<Case>& cases,
                const std::function<HttpResponse(const std::string&)>& send) {
     for (const auto& c : cases) {
@@ -325,8 +422,16 @@ TEST_F(ServerMalformed, BadCredentialsAndIdsGetTheirFourHundredAndTheServerStays
     expect_alive();
 }
 
+TEST_F(ServerMalformed, BadInputToTheProductRoutesGetsItsFourHundredAndTheServerStaysUp) {
+    const auto cases = route_cases(*s_login);
+    run_cases(cases, send);
+    expect_alive();
+}
+
 TEST_F(ServerMalformed, TheTableHasAtLeastFiftyRequests) {
-    EXPECT_GE(protocol_cases().size() + json_cases().size() + auth_cases(*s_login).size(), 50U);
+    EXPECT_GE(protocol_cases().size() + json_cases().size() + auth_cases(*s_login).size() +
+                  route_cases(*s_login).size(),
+              50U);
 }
 
 TEST_F(ServerMalformed, ASlowHeaderIsDroppedAndDoesNotHoldTheServer) {
