@@ -114,6 +114,19 @@ TEST_F(ServerEvents, LongPollAnswersEmptyWhenTheWaitEnds) {
     EXPECT_EQ(p["more"], false);
 }
 
+TEST_F(ServerEvents, TheConnectionIsKeptAliveAfterALongPoll) {
+    const auto me = register_and_login("keep");
+    HttpConnection c(server().host(), server().port());
+    const HttpHeaders auth{{"Authorization", "Bearer " + me.access}};
+    const auto waited = c.request("GET", "/v1/events?after=0&wait=1", auth);
+    ASSERT_EQ(waited.status, 200) << waited.describe();
+    EXPECT_NE(waited.header("Connection").value_or(""), "close");
+    (void)put(me, "next");
+    const auto again = c.request("GET", "/v1/events?after=0", auth);
+    ASSERT_EQ(again.status, 200) << again.describe();
+    EXPECT_EQ(json::parse(again.body)["events"].size(), 1U);
+}
+
 TEST_F(ServerEvents, LongPollOfARevokedSessionIs401) {
     const auto me = register_and_login("revoked");
     auto answer = poll(me, "?after=0&wait=25");
