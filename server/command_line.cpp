@@ -39,7 +39,10 @@ constexpr const char* k_footer = R"(Settings (flag > environment > .env file > d
   LOG_LEVEL                   trace debug info warn error critical off (default info)
 Durations: 500ms, 10s, 2m, 1h.
 
-Endpoints: GET /health, /ready, /metrics, /v1/info; /v1/auth/*, /v1/sessions (docs/server.md).
+Endpoints (docs/server.md): GET /health, /ready, /metrics, /v1/info; /v1/auth/*,
+/v1/sessions, /v1/devices, /v1/keys/*, /v1/states (+ /v1/states:batch),
+/v1/events (page, long poll), /v1/events/stream (SSE), /v1/ws (WebSocket),
+/v1/presence.
 On start it prints one line to stdout: "edgesync-server: listening on HOST:PORT".
 Logs, one access line per request, go to stderr. SIGTERM/SIGINT: stop accepting,
 finish in-flight requests, exit 0.
