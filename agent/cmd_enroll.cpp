@@ -133,9 +133,11 @@ int enroll_checked(const GlobalOptions& global, const EnrollOptions& options) {
         return fail(2, "--server must be an http:// or https:// URL");
     in.password_file = absolute_path(options.password_file);
     in.password = read_secret_line(in.password_file);
-    in.key_step.password = in.password;
-    if (!options.recovery_passphrase_file.empty())
+    if (!options.recovery_passphrase_file.empty()) {
         in.key_step.recovery_passphrase = read_secret_line(options.recovery_passphrase_file);
+        if (const auto problem = passphrase_problem(*in.key_step.recovery_passphrase, in.password))
+            return fail(2, *problem);
+    }
     in.key_step.wait_for_approval = options.wait_for_approval;
     in.sync_dir = absolute_path(options.sync_dir);
 

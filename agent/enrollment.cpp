@@ -77,17 +77,6 @@ int create_first_key(ApiClient& api, const AgentState& state, const AgentConfig&
         return 1;
     }
     const auto& passphrase = options.recovery_passphrase;
-    if (passphrase && char_count(*passphrase) < k_min_passphrase_chars) {
-        error_line(fmt::format("the recovery passphrase must have at least {} characters",
-                               k_min_passphrase_chars));
-        return 2;
-    }
-    if (passphrase && *passphrase == options.password) {
-        error_line(
-            "the recovery passphrase must differ from the account password (the server sees "
-            "the password at every login)");
-        return 2;
-    }
     const auto key = crypto::generate_account_key();
     constexpr std::int32_t k_first_version = 1;
     if (passphrase) {
@@ -186,6 +175,17 @@ int await_approval(ApiClient& api, const AgentState& state, const AgentConfig& c
 }
 
 }  // namespace
+
+std::optional<std::string> passphrase_problem(std::string_view passphrase,
+                                              std::string_view password) {
+    if (char_count(passphrase) < k_min_passphrase_chars)
+        return fmt::format("the recovery passphrase must have at least {} characters",
+                           k_min_passphrase_chars);
+    if (passphrase == password)
+        return "the recovery passphrase must differ from the account password (the server sees "
+               "the password at every login)";
+    return std::nullopt;
+}
 
 std::string read_secret_line(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);

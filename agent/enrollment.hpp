@@ -25,11 +25,14 @@ inline constexpr std::size_t k_min_passphrase_chars = 12;
 // cannot be read, is empty, or its first line is.
 [[nodiscard]] std::string read_secret_line(const std::filesystem::path& file);
 
+// Why `passphrase` cannot be a recovery passphrase (too short, or the account
+// password), or nullopt. Checked before enrolling: every passphrase that
+// wraps a key passed it, so a later device's passphrase passes it too.
+[[nodiscard]] std::optional<std::string> passphrase_problem(std::string_view passphrase,
+                                                            std::string_view password);
+
 struct KeyStepOptions {
-    std::optional<std::string> recovery_passphrase;
-    // The account password: a new recovery passphrase equal to it is refused
-    // (the server sees the password at every login).
-    std::string password;
+    std::optional<std::string> recovery_passphrase;  // checked with passphrase_problem()
     std::chrono::seconds wait_for_approval{0};
 };
 
@@ -39,8 +42,7 @@ struct KeyStepOptions {
 // key; else the recovery passphrase unlocks it; else the device waits for
 // approval (up to `wait_for_approval`). Returns the exit code: 0 the key is
 // saved, k_exit_awaiting_approval no key yet (approval pending), 1 failed
-// (wrong passphrase, no way to get the key), 2 a passphrase too weak to
-// create with. Throws ApiError / TransportError for the server's errors.
+// (wrong passphrase, no way to get the key). Throws ApiError / TransportError for the server's errors.
 [[nodiscard]] int obtain_account_key(ApiClient& api, const AgentState& state,
                                      const AgentConfig& config, const crypto::BoxKeyPair& device,
                                      const KeyStepOptions& options);
