@@ -35,10 +35,10 @@ std::string lower(std::string s) {
 }
 
 std::string describe(const DeviceInfo& d) {
-    std::string state = d.revoked               ? "revoked"
-                        : d.public_key.empty()  ? "no public key"
-                        : d.has_wrapped_key     ? "holds the key"
-                                                : "waiting for approval";
+    std::string state = d.revoked              ? "revoked"
+                        : d.public_key.empty() ? "no public key"
+                        : d.has_wrapped_key    ? "holds the key"
+                                               : "waiting for approval";
     return fmt::format("  {}  {} ({}, {})", d.id, d.name, d.device_type, state);
 }
 
@@ -83,8 +83,8 @@ int approve_with(ApiClient& api, const AgentConfig& config, const AccountKeyFile
                                    wanted, list_of(waiting)));
     }
     if (found.size() > 1)
-        return fail(2, fmt::format("several devices are named '{}': give the id instead:{}",
-                                   wanted, list_of(found)));
+        return fail(2, fmt::format("several devices are named '{}': give the id instead:{}", wanted,
+                                   list_of(found)));
     const DeviceInfo& target = *found.front();
     if (target.revoked) return fail(1, fmt::format("device {} is revoked", target.id));
     if (target.public_key.empty())
@@ -108,8 +108,7 @@ int approve_with(ApiClient& api, const AgentConfig& config, const AccountKeyFile
         target.name, target.device_type, target.id, device_fingerprint(target.public_key));
     if (!yes) {
         if (::isatty(STDIN_FILENO) != 1)
-            return fail(2,
-                        "not on a terminal: compare the fingerprint, then run again with --yes");
+            return fail(2, "not on a terminal: compare the fingerprint, then run again with --yes");
         if (!confirmed()) {
             fmt::print("Not approved.\n");
             return 1;

@@ -62,11 +62,11 @@ int resume(const AgentState& state, const Inputs& in, const EnrollOptions& optio
     const auto config = state.load_config();
     if (without_trailing_slashes(config.server) != in.server ||
         lower(config.email) != lower(options.email) || config.sync_dir != in.sync_dir) {
-        return fail(2, fmt::format(
-                           "{} is already enrolled as device {} for {} at {} (folder {}): use "
-                           "another --state-dir to enroll another folder or account",
-                           state.dir().string(), config.device_id, config.email, config.server,
-                           config.sync_dir.string()));
+        return fail(2,
+                    fmt::format("{} is already enrolled as device {} for {} at {} (folder {}): use "
+                                "another --state-dir to enroll another folder or account",
+                                state.dir().string(), config.device_id, config.email, config.server,
+                                config.sync_dir.string()));
     }
     if (state.load_account_key()) {
         fmt::print("Already enrolled: device {} ({}) for {} at {}, holding the account key.\n",
@@ -83,8 +83,7 @@ int resume(const AgentState& state, const Inputs& in, const EnrollOptions& optio
 
 int enroll_new(const AgentState& state, const Inputs& in, const EnrollOptions& options) {
     fs::create_directories(in.sync_dir);
-    if (!fs::is_directory(in.sync_dir))
-        return fail(2, in.sync_dir.string() + " is not a folder");
+    if (!fs::is_directory(in.sync_dir)) return fail(2, in.sync_dir.string() + " is not a folder");
     ensure_private_dir(state.dir());
 
     // The secret key is on disk before its public half is sent anywhere.
@@ -100,12 +99,11 @@ int enroll_new(const AgentState& state, const Inputs& in, const EnrollOptions& o
     HttpClient http;
     Tokens tokens;
     try {
-        tokens = ApiClient::login(
-            http, in.server, options.email, in.password,
-            {{"device",
-              {{"name", config.device_name},
-               {"device_type", "agent"},
-               {"public_key", base64_encode(device.public_key)}}}});
+        tokens = ApiClient::login(http, in.server, options.email, in.password,
+                                  {{"device",
+                                    {{"name", config.device_name},
+                                     {"device_type", "agent"},
+                                     {"public_key", base64_encode(device.public_key)}}}});
     } catch (const ApiError& e) {
         return fail(1, fmt::format("login failed: {}", e.what()));
     }
@@ -118,8 +116,8 @@ int enroll_new(const AgentState& state, const Inputs& in, const EnrollOptions& o
         "  folder:      {}\n"
         "  state:       {}\n"
         "  fingerprint: {}\n",
-        config.device_name, config.device_id, config.email, config.server,
-        config.sync_dir.string(), state.dir().string(), device_fingerprint(device.public_key));
+        config.device_name, config.device_id, config.email, config.server, config.sync_dir.string(),
+        state.dir().string(), device_fingerprint(device.public_key));
     std::fflush(stdout);
 
     ApiClient api(in.server, tokens, [&state](const Tokens& t) { state.save_tokens(t); });

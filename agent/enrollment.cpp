@@ -82,8 +82,8 @@ int create_first_key(ApiClient& api, const AgentState& state, const AgentConfig&
     if (passphrase) {
         // The compare-and-set that makes one first device win: a device that
         // loses made nothing the server keeps.
-        const RecoveryBlob blob{
-            crypto::wrap_with_passphrase(key, config.account_id, *passphrase), k_first_version};
+        const RecoveryBlob blob{crypto::wrap_with_passphrase(key, config.account_id, *passphrase),
+                                k_first_version};
         if (!create_recovery(api, blob)) {
             error_line(
                 "another device created the account key at the same moment: run enroll again "
@@ -216,9 +216,9 @@ int with_session(const AgentState& state, const AgentConfig& config,
                 "the session has ended and config.json names no password_file to log in again");
     }
     HttpClient http;
-    const auto tokens = ApiClient::login(http, config.server, config.email,
-                                         read_secret_line(config.password_file),
-                                         {{"device_id", config.device_id}});
+    const auto tokens =
+        ApiClient::login(http, config.server, config.email, read_secret_line(config.password_file),
+                         {{"device_id", config.device_id}});
     state.save_tokens(tokens);
     ApiClient api(config.server, tokens, save);
     return step(api);

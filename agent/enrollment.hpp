@@ -42,7 +42,8 @@ struct KeyStepOptions {
 // key; else the recovery passphrase unlocks it; else the device waits for
 // approval (up to `wait_for_approval`). Returns the exit code: 0 the key is
 // saved, k_exit_awaiting_approval no key yet (approval pending), 1 failed
-// (wrong passphrase, no way to get the key). Throws ApiError / TransportError for the server's errors.
+// (wrong passphrase, no way to get the key). Throws ApiError / TransportError for the server's
+// errors.
 [[nodiscard]] int obtain_account_key(ApiClient& api, const AgentState& state,
                                      const AgentConfig& config, const crypto::BoxKeyPair& device,
                                      const KeyStepOptions& options);

@@ -14,10 +14,6 @@ constexpr std::size_t k_fingerprint_bytes = 10;
 constexpr std::string_view k_device_context = "edgesync.device-fingerprint.v1";
 constexpr std::string_view k_account_context = "edgesync.account-key-fingerprint.v1";
 
-crypto::ByteView view_of(std::string_view s) {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 std::string format_groups(const Bytes& digest) {
     static constexpr char k_hex[] = "0123456789abcdef";
     std::string out;
@@ -34,13 +30,13 @@ std::string format_groups(const Bytes& digest) {
 std::string device_fingerprint(crypto::ByteView public_key) {
     // The context is the (public) key of the hash: domain separation from
     // every other BLAKE2b use, not a secret.
-    return format_groups(crypto::keyed_hash(view_of(k_device_context), public_key));
+    return format_groups(crypto::keyed_hash(crypto::as_bytes(k_device_context), public_key));
 }
 
 std::string account_key_fingerprint(crypto::ByteView account_key) {
     // Keyed with the account key itself: a PRF output, so the string tells
     // nothing about the key to whoever sees it.
-    return format_groups(crypto::keyed_hash(account_key, view_of(k_account_context)));
+    return format_groups(crypto::keyed_hash(account_key, crypto::as_bytes(k_account_context)));
 }
 
 }  // namespace edgesync::agent

@@ -29,7 +29,8 @@ T number_of(const json& j, const char* name) {
     const auto it = j.find(name);
     if (it == j.end() || !it->is_number_integer()) bad_response(std::string("'") + name + "'");
     const auto v = it->get<std::int64_t>();
-    if (v < 0 || static_cast<std::uint64_t>(v) > std::numeric_limits<T>::max())
+    if (v < 0 ||
+        static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
         bad_response(std::string("'") + name + "' out of range");
     return static_cast<T>(v);
 }
@@ -74,9 +75,9 @@ std::optional<SealedAccountKey> get_own_key(ApiClient& api) {
 }
 
 void put_device_key(ApiClient& api, const std::string& device_id, const SealedAccountKey& key) {
-    (void)api.call("PUT", "/v1/keys/devices/" + device_id,
-                   {{"wrapped_key", base64_encode(key.wrapped_key)},
-                    {"key_version", key.key_version}});
+    (void)api.call(
+        "PUT", "/v1/keys/devices/" + device_id,
+        {{"wrapped_key", base64_encode(key.wrapped_key)}, {"key_version", key.key_version}});
 }
 
 std::optional<RecoveryBlob> get_recovery(ApiClient& api) {

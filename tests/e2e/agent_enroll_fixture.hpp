@@ -114,8 +114,7 @@ class AgentEnrollFixture : public ::testing::Test {
 
     void expect_no_secrets(const ProcessResult& r) {
         const std::string all = r.out + r.err;
-        for (std::string_view secret :
-             {k_api_password, k_recovery_passphrase, k_wrong_passphrase})
+        for (std::string_view secret : {k_api_password, k_recovery_passphrase, k_wrong_passphrase})
             EXPECT_EQ(all.find(secret), std::string::npos) << "printed a secret: " << all;
         for (const auto& device : m_devices) {
             const auto s = state(device);

@@ -32,8 +32,8 @@ class AgentEnroll : public AgentEnrollFixture {
         EXPECT_TRUE(base64_decode(b.value("wrapped_key", ""), w.wrapped_key));
         w.limits.opslimit = b.value("opslimit", std::uint64_t{0});
         w.limits.memlimit = b.value("memlimit", std::uint64_t{0});
-        const auto key = crypto::unwrap_with_passphrase(
-            w, state(device).load_config().account_id, passphrase);
+        const auto key =
+            crypto::unwrap_with_passphrase(w, state(device).load_config().account_id, passphrase);
         return key ? base64_encode(key->to_bytes()) : std::string();
     }
 
@@ -146,17 +146,17 @@ TEST_F(AgentEnroll, AShortPassphraseOrThePasswordIsRefusedBeforeAnythingIsRegist
     EXPECT_NE(same.err.find("differ from the account password"), std::string::npos) << same.err;
     EXPECT_FALSE(state("first").enrolled());
     const auto l = m_api.login(m_email);
-    EXPECT_EQ(json::parse(m_api.call("GET", "/v1/devices", nullptr, l.access).body)["devices"].size(),
-              1U)
+    EXPECT_EQ(
+        json::parse(m_api.call("GET", "/v1/devices", nullptr, l.access).body)["devices"].size(), 1U)
         << "only this check's own login device";
 }
 
 TEST_F(AgentEnroll, AnAccountWithDataButNoKeyHolderGetsNoNewKey) {
     const auto browser = m_api.login(m_email);
-    const auto put = m_api.call(
-        "PUT", "/v1/states/somekey",
-        {{"state", base64_encode(Bytes(40, 1))}, {"nonce", base64_encode(Bytes(24, 2))}},
-        browser.access, {{"If-None-Match", "*"}});
+    const auto put =
+        m_api.call("PUT", "/v1/states/somekey",
+                   {{"state", base64_encode(Bytes(40, 1))}, {"nonce", base64_encode(Bytes(24, 2))}},
+                   browser.access, {{"If-None-Match", "*"}});
     ASSERT_EQ(put.status, 201) << put.describe();
     const auto r = enroll_with_passphrase("first");
     EXPECT_EQ(r.exit_code, 1) << describe(r);
@@ -176,9 +176,9 @@ TEST_F(AgentEnroll, EnrollingAgainForTheSameAccountSaysAlreadyEnrolled) {
 TEST_F(AgentEnroll, EnrollingAnEnrolledStateDirForAnotherAccountIsRefused) {
     ASSERT_EQ(enroll("first").exit_code, 0);
     const auto before = state("first").load_config();
-    auto r = agent("first", {"enroll", "--server", base(), "--email", "other@example.com",
-                             "--password-file", m_password_file.string(), "--dir",
-                             sync_dir("first").string()});
+    auto r = agent("first",
+                   {"enroll", "--server", base(), "--email", "other@example.com", "--password-file",
+                    m_password_file.string(), "--dir", sync_dir("first").string()});
     EXPECT_EQ(r.exit_code, 2) << describe(r);
     EXPECT_NE(r.err.find("already enrolled"), std::string::npos) << r.err;
     EXPECT_EQ(state("first").load_config().email, before.email);
@@ -205,6 +205,8 @@ TEST_F(AgentEnroll, HelpTextsDescribeTheOptionsAsBuilt) {
     EXPECT_EQ(a.exit_code, 0) << describe(a);
     EXPECT_NE(a.out.find("--yes"), std::string::npos) << a.out;
     EXPECT_NE(a.out.find("fingerprint"), std::string::npos) << a.out;
+    EXPECT_NE(e.out.find("11 registered, waiting for approval"), std::string::npos) << e.out;
+    EXPECT_NE(a.out.find("3 no such device"), std::string::npos) << a.out;
     EXPECT_EQ((e.out + a.out).find("not built"), std::string::npos);
 }
 
