@@ -78,7 +78,13 @@ int main(int argc, char** argv) {
     auto* status_cmd = app.add_subcommand("status", "what the agent is doing");
     status_cmd->add_flag("--json", status_json, "machine-readable");
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help / --version exit 0; every other parse error is a usage error
+        // (2, as documented), not CLI11's own 1xx codes.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     try {
         global.state_dir =
             state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);

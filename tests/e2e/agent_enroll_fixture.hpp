@@ -124,7 +124,9 @@ class AgentEnrollFixture : public ::testing::Test {
                 EXPECT_EQ(all.find(t.refresh_token), std::string::npos) << all;
             }
             const auto key = account_key_of(device);
-            if (!key.empty()) EXPECT_EQ(all.find(key), std::string::npos) << all;
+            if (!key.empty()) {
+                EXPECT_EQ(all.find(key), std::string::npos) << all;
+            }
         }
     }
 

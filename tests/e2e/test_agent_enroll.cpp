@@ -210,5 +210,11 @@ TEST_F(AgentEnroll, HelpTextsDescribeTheOptionsAsBuilt) {
     EXPECT_EQ((e.out + a.out).find("not built"), std::string::npos);
 }
 
+TEST_F(AgentEnroll, AMissingRequiredOptionIsAUsageError) {
+    const auto r = agent("first", {"enroll", "--server", base()});
+    EXPECT_EQ(r.exit_code, 2) << describe(r);
+    EXPECT_FALSE(state("first").enrolled());
+}
+
 }  // namespace
 }  // namespace edgesync::test
