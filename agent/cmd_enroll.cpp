@@ -73,8 +73,8 @@ int resume(const AgentState& state, const Inputs& in, const EnrollOptions& optio
                    config.device_name, config.device_id, config.email, config.server);
         return 0;
     }
-    fmt::print("Enrolled already as device {} ({}); it does not hold the account key yet.\n",
-               config.device_name, config.device_id);
+    fmt::print("Enrolled already as device {} ({}); getting the account key.\n", config.device_name,
+               config.device_id);
     const auto device = state.load_device_key();
     return with_session(state, config, [&](ApiClient& api) {
         return obtain_account_key(api, state, config, device, in.key_step);

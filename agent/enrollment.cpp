@@ -229,7 +229,9 @@ int obtain_account_key(ApiClient& api, const AgentState& state, const AgentConfi
     // Approved meanwhile (or an earlier run stopped after storing it).
     if (const auto sealed = get_own_key(api)) {
         const auto key = open_own(*sealed, device);
-        fmt::print("This device holds the account key (approved or stored before).\n");
+        fmt::print(
+            "The server holds the account key for this device (approved, or stored by an earlier "
+            "run).\n");
         save_key(state, *key, sealed->key_version);
         return 0;
     }

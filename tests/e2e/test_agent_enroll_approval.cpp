@@ -58,6 +58,10 @@ TEST_F(AgentApproval, ApprovedDeviceGetsTheSameAccountKeyOnItsNextEnroll) {
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     EXPECT_EQ(account_key_of("second"), account_key_of("first"));
     EXPECT_EQ(state("second").load_account_key()->key_version, 1);
+    // Both sides show the same account key fingerprint, for the user to compare.
+    const auto ak = agent::account_key_fingerprint(state("first").load_account_key()->key);
+    EXPECT_NE(approve.out.find("account key fingerprint: " + ak), std::string::npos) << approve.out;
+    EXPECT_NE(r.out.find("account key fingerprint: " + ak), std::string::npos) << r.out;
     EXPECT_TRUE(holds_server_copy("second"));
 }
 
@@ -190,6 +194,18 @@ TEST_F(AgentApproval, APassphraseDeviceWithoutAServerCopyExplainsWhyItCannotAppr
     const auto r = agent("second", {"approve", "third", "--yes"});
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     EXPECT_NE(r.err.find("key holder"), std::string::npos) << r.err;
+}
+
+TEST_F(AgentApproval, ApproveLogsInAgainAsThisDeviceWhenItsSessionHasEnded) {
+    const auto id = enroll_pending("second");
+    const auto old = state("first").load_tokens();
+    ASSERT_EQ(call_as("first", "POST", "/v1/auth/logout").status, 204);
+    const auto r = agent("first", {"approve", id, "--yes"});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_TRUE(holds_server_copy("second"));
+    const auto now = state("first").load_tokens();
+    EXPECT_NE(now.session_id, old.session_id) << "a new session was saved";
+    EXPECT_EQ(now.device_id, old.device_id) << "as the same device";
 }
 
 }  // namespace
