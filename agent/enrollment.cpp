@@ -241,17 +241,13 @@ int obtain_account_key(ApiClient& api, const AgentState& state, const AgentConfi
         return !d.revoked && !d.current && d.has_wrapped_key;
     });
     if (!recovery && !others_hold) return create_first_key(api, state, config, device, options);
-    if (options.recovery_passphrase) {
-        if (!recovery) {
-            error_line(fmt::format(
-                "the account has no recovery key, so the passphrase cannot unlock anything: "
-                "have an enrolled device run `edgesync-agent approve {}`",
-                config.device_id));
-            return 1;
-        }
+    if (options.recovery_passphrase && recovery)
         return recover_with_passphrase(api, state, config, device, *recovery,
                                        *options.recovery_passphrase, others_hold);
-    }
+    if (options.recovery_passphrase)
+        fmt::print(stderr,
+                   "edgesync-agent: warning: the account has no recovery key, so the passphrase "
+                   "cannot unlock anything: this device needs an approval instead\n");
     return await_approval(api, state, config, device, options, others_hold);
 }
 

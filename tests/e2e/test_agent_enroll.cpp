@@ -112,6 +112,15 @@ TEST_F(AgentEnroll, SecondDeviceUnlocksTheSameAccountKeyWithTheRecoveryPassphras
         << r.out;
 }
 
+TEST_F(AgentEnroll, APassphraseForAnAccountWithoutRecoveryKeyFallsBackToApproval) {
+    ASSERT_EQ(enroll("first").exit_code, 0);
+    const auto r = enroll_with_passphrase("second");
+    EXPECT_EQ(r.exit_code, agent::k_exit_awaiting_approval) << describe(r);
+    EXPECT_NE(r.err.find("no recovery key"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("edgesync-agent approve"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(state("second").file("account.key")));
+}
+
 TEST_F(AgentEnroll, PassphraseDeviceBecomesAKeyHolderWhenNoOtherDeviceHoldsTheKey) {
     ASSERT_EQ(enroll_with_passphrase("first").exit_code, 0);
     const auto first_id = state("first").load_config().device_id;
