@@ -3,6 +3,8 @@
 // what the command line says about itself.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "agent/exit_codes.hpp"
@@ -67,6 +69,13 @@ TEST_F(AgentEnroll, FirstDeviceWritesPrivateStateFilesAndTheConfig) {
     EXPECT_EQ(config.sync_dir, sync_dir("first"));
     EXPECT_EQ(config.password_file, m_password_file);
     EXPECT_EQ(state("first").load_tokens().device_id, config.device_id);
+    // The password and passphrase are kept by path only, never copied.
+    for (const auto& entry : fs::directory_iterator(state_dir("first"))) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_EQ(text.find(k_api_password), std::string::npos) << entry.path();
+        EXPECT_EQ(text.find(k_recovery_passphrase), std::string::npos) << entry.path();
+    }
 
     // The device is registered as an agent with this device.key's public key,
     // and the fingerprint printed is that key's.
