@@ -11,4 +11,10 @@ namespace edgesync::agent {
 // (64..78) so it cannot be mistaken for anything else.
 inline constexpr int k_exit_revoked = 10;
 
+// k_exit_awaiting_approval: `enroll` registered this device, but it holds no
+// account key yet (no recovery passphrase given, or --wait-approval ran out):
+// run `edgesync-agent approve DEVICE` on an enrolled device, then `enroll`
+// again (or with --wait-approval). Enroll exits 0 only once the key is saved.
+inline constexpr int k_exit_awaiting_approval = 11;
+
 }  // namespace edgesync::agent

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
         "edgesync-agent: keeps a local folder in step with every other device of an EdgeSync\n"
         "account, end-to-end encrypted (the server only ever sees ciphertext).\n\n"
         "  edgesync-agent enroll --server URL --email E --password-file F --dir DIR\n"
+        "  edgesync-agent approve DEVICE      # on an enrolled device, for a new one\n"
         "  edgesync-agent run                 # the daemon (systemd Type=notify)\n"
         "  edgesync-agent status [--json]\n"};
     app.set_version_flag("--version", std::string("edgesync-agent ") + edgesync::k_version);
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
                      "later device without a passphrase: wait this many seconds for "
                      "`edgesync-agent approve` on an enrolled device")
         ->check(CLI::NonNegativeNumber);
+    enroll_cmd->footer(
+        "Run again with the same server, email and folder to finish a pending enrollment.\n"
+        "Exit codes: 0 this device holds the account key; 11 registered, waiting for approval;\n"
+        "1 failed (e.g. wrong password or passphrase); 2 usage; 5 server unreachable; 10 revoked.");
 
     std::string approve_device;
     bool approve_yes = false;
@@ -59,6 +64,10 @@ int main(int argc, char** argv) {
         "approve", "give a newly enrolled device the account key (run on an enrolled device)");
     approve_cmd->add_option("DEVICE", approve_device, "the new device's id or name")->required();
     approve_cmd->add_flag("--yes,-y", approve_yes, "do not ask after showing the fingerprint");
+    approve_cmd->footer(
+        "Shows the device's fingerprint: compare it with what enroll printed on that device.\n"
+        "Exit codes: 0 approved; 1 failed or declined; 2 usage (ambiguous name, no terminal\n"
+        "without --yes); 3 no such device; 5 server unreachable; 10 this device is revoked.");
 
     auto* run_cmd = app.add_subcommand("run", "sync continuously (foreground daemon)");
     auto* sync_cmd = app.add_subcommand("sync", "one full two-way pass, then exit");
@@ -69,7 +78,13 @@ int main(int argc, char** argv) {
     auto* status_cmd = app.add_subcommand("status", "what the agent is doing");
     status_cmd->add_flag("--json", status_json, "machine-readable");
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help / --version exit 0; every other parse error is a usage error
+        // (2, as documented), not CLI11's own 1xx codes.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     try {
         global.state_dir =
             state_dir.empty() ? default_state_dir() : std::filesystem::path(state_dir);
