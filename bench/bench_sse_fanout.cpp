@@ -134,6 +134,7 @@ int main(int argc, char** argv) try {
     int warmup = 20;
     double rate = 20;
     int threads = 2;
+    long server_pid = 0;
     app.add_option("--url", url, "The running server, http://HOST:PORT")->required();
     app.add_option("--subscribers", subscribers, "SSE streams on the one account")
         ->check(CLI::Range(1, 20000));
@@ -142,6 +143,8 @@ int main(int argc, char** argv) try {
         ->check(CLI::Range(0, 10000));
     app.add_option("--rate", rate, "PUTs per second")->check(CLI::Range(0.1, 10000.0));
     app.add_option("--threads", threads, "Receiving epoll threads")->check(CLI::Range(1, 8));
+    app.add_option("--server-pid", server_pid,
+                   "The server's process id: prints its CPU time per event");
     CLI11_PARSE(app, argc, argv);
     const auto ep = parse_url(url);
     const auto limit = raise_fd_limit(static_cast<rlim_t>(subscribers) + 256);
@@ -193,6 +196,8 @@ int main(int argc, char** argv) try {
         std::chrono::duration<double>(1.0 / rate));
     auto next = Clock::now();
     const auto write_start = next;
+    const double server_cpu_start = server_pid > 0 ? cpu_seconds(server_pid) : -1;
+    const double bench_cpu_start = cpu_seconds(::getpid());
     for (int i = 0; i < warmup + events; ++i) {
         std::this_thread::sleep_until(next);
         next += period;
@@ -218,6 +223,9 @@ int main(int argc, char** argv) try {
         for (const auto& s : subs) done += has_last(*s) ? 1 : 0;
         if (done == subs.size()) break;
     }
+    const double server_cpu =
+        server_pid > 0 ? cpu_seconds(server_pid) - server_cpu_start : -1;
+    const double bench_cpu = cpu_seconds(::getpid()) - bench_cpu_start;
     stop = true;
     for (auto& t : receivers) t.join();
 
@@ -267,6 +275,12 @@ int main(int argc, char** argv) try {
                delivery_seconds > 0 ? static_cast<double>(from_send.size()) / delivery_seconds
                                     : 0.0,
                static_cast<double>(warmup + events) / write_seconds);
+    const double puts = warmup + events;
+    if (server_cpu >= 0)
+        fmt::print("CPU per PUT and its fan-out: server {:.2f} ms ({:.2f} us per delivery), "
+                   "this bench {:.2f} ms\n",
+                   1000 * server_cpu / puts, 1e6 * server_cpu / puts / subscribers,
+                   1000 * bench_cpu / puts);
     fmt::print("goal p99 < {:.0f} ms: p99 {:.3f} ms, ratio p99/goal {:.2f}\n", k_goal_p99_ms,
                percentile(from_send, 0.99), percentile(from_send, 0.99) / k_goal_p99_ms);
     for (auto& s : subs) ::close(s->fd);

@@ -13,7 +13,7 @@
 # against an edgesync-server started here (its log: .edgesync/bench/server.log).
 # sse_fanout (BENCH_SUBSCRIBERS default 1000, BENCH_EVENTS default 300, BENCH_RATE default
 # 20 PUTs/s; then live_fanout at the same sinks/rate, the hub-level figure beside it) and
-# idle_connections (BENCH_CONNECTIONS default 10000 per phase) also run against a server
+# idle_connections (BENCH_CONNECTIONS default 10000 per phase, BENCH_PHASES default sse,ws) also run against a server
 # started here, with SERVER_MAX_CONNECTIONS=25000 and the fd limit raised (ulimit -n 65536).
 set -euo pipefail
 
@@ -74,13 +74,13 @@ for b in "$build_dir"/bench/bench_*; do
       args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
             --rounds "${BENCH_ROUNDS:-3}") ;;
     sse_fanout) start_server
-      args=(--url "$server_url" --subscribers "${BENCH_SUBSCRIBERS:-1000}"
+      args=(--url "$server_url" --server-pid "$server_pid" --subscribers "${BENCH_SUBSCRIBERS:-1000}"
             --events "${BENCH_EVENTS:-300}" --rate "${BENCH_RATE:-20}") ;;
     # Silent raw WebSocket clients answer no ping: a long heartbeat keeps
     # them from being dropped while the phase is open.
     idle_connections) start_server SERVER_STREAM_HEARTBEAT=10m
       args=(--url "$server_url" --server-pid "$server_pid"
-            --connections "${BENCH_CONNECTIONS:-10000}") ;;
+            --connections "${BENCH_CONNECTIONS:-10000}" --phases "${BENCH_PHASES:-sse,ws}") ;;
   esac
   "$b" "${args[@]}"
   stop_server
