@@ -11,10 +11,12 @@
 # 500 events/s) for live_fanout.
 # BENCH_CLIENTS (default 32), BENCH_ROUNDS (default 3) and BENCH_SECONDS for server_puts, which runs
 # against an edgesync-server started here (its log: .edgesync/bench/server.log).
-# sse_fanout (BENCH_SUBSCRIBERS default 1000, BENCH_EVENTS default 300, BENCH_RATE default
-# 20 PUTs/s; then live_fanout at the same sinks/rate, the hub-level figure beside it) and
-# idle_connections (BENCH_CONNECTIONS default 10000 per phase, BENCH_PHASES default sse,ws) also run against a server
-# started here, with SERVER_MAX_CONNECTIONS=25000 and the fd limit raised (ulimit -n 65536).
+# sse_fanout (BENCH_SUBSCRIBERS default 1000, BENCH_FANOUT_EVENTS default 300,
+# BENCH_FANOUT_RATE default 20 PUTs/s; run alone, it is followed by live_fanout at the
+# same sinks and rate: the hub-level figure beside it) and idle_connections
+# (BENCH_CONNECTIONS default 10000 per phase, BENCH_PHASES default sse,ws) also run
+# against a server started here, with SERVER_MAX_CONNECTIONS=25000 and the fd limit
+# raised (ulimit -n 65536, or the hard limit).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,7 +77,7 @@ for b in "$build_dir"/bench/bench_*; do
             --rounds "${BENCH_ROUNDS:-3}") ;;
     sse_fanout) start_server
       args=(--url "$server_url" --server-pid "$server_pid" --subscribers "${BENCH_SUBSCRIBERS:-1000}"
-            --events "${BENCH_EVENTS:-300}" --rate "${BENCH_RATE:-20}") ;;
+            --events "${BENCH_FANOUT_EVENTS:-300}" --rate "${BENCH_FANOUT_RATE:-20}") ;;
     # Silent raw WebSocket clients answer no ping: a long heartbeat keeps
     # them from being dropped while the phase is open.
     idle_connections) start_server SERVER_STREAM_HEARTBEAT=10m
@@ -87,6 +89,6 @@ for b in "$build_dir"/bench/bench_*; do
   if [ "$name" = sse_fanout ] && [ -n "$only" ]; then
     echo "== live_fanout (the hub alone, same sinks and rate)"
     "$build_dir/bench/bench_live_fanout" --sinks "${BENCH_SUBSCRIBERS:-1000}" \
-      --events "${BENCH_EVENTS:-300}" --rate "${BENCH_RATE:-20}"
+      --events "${BENCH_FANOUT_EVENTS:-300}" --rate "${BENCH_FANOUT_RATE:-20}"
   fi
 done
