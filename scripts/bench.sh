@@ -11,6 +11,12 @@
 # 500 events/s) for live_fanout.
 # BENCH_CLIENTS (default 32), BENCH_ROUNDS (default 3) and BENCH_SECONDS for server_puts, which runs
 # against an edgesync-server started here (its log: .edgesync/bench/server.log).
+# sse_fanout (BENCH_SUBSCRIBERS default 1000, BENCH_FANOUT_EVENTS default 300,
+# BENCH_FANOUT_RATE default 20 PUTs/s; run alone, it is followed by live_fanout at the
+# same sinks and rate: the hub-level figure beside it) and idle_connections
+# (BENCH_CONNECTIONS default 10000 per phase, BENCH_PHASES default sse,ws) also run
+# against a server started here, with SERVER_MAX_CONNECTIONS=25000 and the fd limit
+# raised (ulimit -n 65536, or the hard limit).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,12 +35,16 @@ stop_server() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" || true; fi
   server_pid=
 }
-# Starts the Release server on a free port; sets server_url.
+# Streams need thousands of descriptors (server and bench clients).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# Starts the Release server on a free port; sets server_url and server_pid.
+# Extra settings as arguments: start_server VAR=value ...
 start_server() {
   local out=$EDGESYNC_HOME/server.out
   : >"$out"
-  JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0) LOGIN_RATE_LIMIT=1000000 \
-    LOGIN_RATE_LIMIT_PER_IP=1000000 "$build_dir/server/edgesync-server" --listen 127.0.0.1:0 \
+  env JWT_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" LOGIN_RATE_LIMIT=1000000 \
+    LOGIN_RATE_LIMIT_PER_IP=1000000 SERVER_MAX_CONNECTIONS=25000 "$@" \
+    "$build_dir/server/edgesync-server" --listen 127.0.0.1:0 \
     >"$out" 2>"$EDGESYNC_HOME/server.log" &
   server_pid=$!
   for _ in $(seq 300); do grep -q "listening on" "$out" && break; sleep 0.1; done
@@ -65,7 +75,20 @@ for b in "$build_dir"/bench/bench_*; do
     server_puts) start_server
       args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
             --rounds "${BENCH_ROUNDS:-3}") ;;
+    sse_fanout) start_server
+      args=(--url "$server_url" --server-pid "$server_pid" --subscribers "${BENCH_SUBSCRIBERS:-1000}"
+            --events "${BENCH_FANOUT_EVENTS:-300}" --rate "${BENCH_FANOUT_RATE:-20}") ;;
+    # Silent raw WebSocket clients answer no ping: a long heartbeat keeps
+    # them from being dropped while the phase is open.
+    idle_connections) start_server SERVER_STREAM_HEARTBEAT=10m
+      args=(--url "$server_url" --server-pid "$server_pid"
+            --connections "${BENCH_CONNECTIONS:-10000}" --phases "${BENCH_PHASES:-sse,ws}") ;;
   esac
   "$b" "${args[@]}"
   stop_server
+  if [ "$name" = sse_fanout ] && [ -n "$only" ]; then
+    echo "== live_fanout (the hub alone, same sinks and rate)"
+    "$build_dir/bench/bench_live_fanout" --sinks "${BENCH_SUBSCRIBERS:-1000}" \
+      --events "${BENCH_FANOUT_EVENTS:-300}" --rate "${BENCH_FANOUT_RATE:-20}"
+  fi
 done
