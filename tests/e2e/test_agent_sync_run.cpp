@@ -2,8 +2,15 @@
 // written in one agent's folder appears in the other's, status works while it
 // runs, SIGTERM exits 0, a second engine on one state directory is refused,
 // and a revoked device exits with k_exit_revoked.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <csignal>
+#include <cstring>
 #include <thread>
+
+#include "agent/unique_fd.hpp"
 
 #include "agent/exit_codes.hpp"
 #include "tests/e2e/test_agent_sync_fixture.hpp"
@@ -26,10 +33,46 @@ bool eventually(Pred done, std::chrono::milliseconds limit = 15s) {
     return done();
 }
 
+// A bound unix datagram socket standing in for systemd's notify socket.
+class NotifySocket {
+  public:
+    explicit NotifySocket(const fs::path& path) : m_path(path.string()) {
+        m_fd.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::memcpy(addr.sun_path, m_path.data(), m_path.size());
+        EXPECT_EQ(::bind(m_fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0)
+            << std::strerror(errno);
+    }
+    [[nodiscard]] const std::string& path() const { return m_path; }
+    // Datagrams until one starts with `prefix` (true) or none comes for 20 s.
+    bool receive_until(std::string_view prefix, std::vector<std::string>& seen) {
+        for (;;) {
+            pollfd p{m_fd.get(), POLLIN, 0};
+            if (::poll(&p, 1, 20'000) != 1) return false;
+            char buffer[4096];
+            const auto n = ::recv(m_fd.get(), buffer, sizeof buffer, 0);
+            if (n < 0) return false;
+            seen.emplace_back(buffer, static_cast<std::size_t>(n));
+            if (seen.back().starts_with(prefix)) return true;
+        }
+    }
+
+  private:
+    std::string m_path;
+    agent::UniqueFd m_fd;
+};
+
 class AgentRun : public AgentSyncTest {
   protected:
-    std::unique_ptr<Process> start(const TestAgent& a) {
-        auto p = std::make_unique<Process>(agent_command(a, {"run"}));
+    std::unique_ptr<Process> start(const TestAgent& a,
+                                   std::map<std::string, std::string> env = {}) {
+        auto options = agent_command(a, {"run"});
+        for (auto& [k, v] : env) {
+            std::erase(options.unset_env, k);
+            options.env[k] = v;
+        }
+        auto p = std::make_unique<Process>(options);
         const bool ready = p->wait_for_output(
             [](const std::string&, const std::string& err) {
                 return err.find("in sync:") != std::string::npos;
@@ -76,6 +119,52 @@ TEST_F(AgentRun, AFileWrittenInOneAgentAppearsInTheOther) {
     const auto s = status_json(*a);
     EXPECT_EQ(s["running"], false);
     EXPECT_EQ(s["state"], "stopped");
+}
+
+TEST_F(AgentRun, EditsMadeWhileOfflineSurviveAsAConflictCopyOnBothSides) {
+    const auto a = enroll("alpha");
+    const auto b = enroll("beta");
+    write_file(a->file("doc.txt"), "original");
+    sync(*a);
+    sync(*b);
+
+    auto pa = start(*a);
+    write_file(b->file("doc.txt"), "beta, edited offline");
+    write_file(a->file("doc.txt"), "alpha, edited live");
+    // Until alpha's edit is on the server (version 2 in the feed).
+    EXPECT_TRUE(eventually([&] {
+        const auto r = m_api.call("GET", "/v1/states?after=0", nullptr, m_owner.access);
+        const auto j = nlohmann::json::parse(r.body, nullptr, false);
+        return j.is_object() && j["states"].size() == 1 && j["states"][0]["version"] == 2;
+    }));
+    auto pb = start(*b);  // its first pass meets alpha's version
+
+    EXPECT_EQ(read_all(b->file("doc.txt")), "alpha, edited live");
+    EXPECT_TRUE(eventually([&] {
+        const auto copies = conflict_copies(tree_of(a->dir()));
+        return copies.size() == 1 && read_all(a->file(copies[0])) == "beta, edited offline";
+    }));
+    EXPECT_TRUE(eventually([&] { return tree_of(a->dir()) == tree_of(b->dir()); }));
+    const auto s = status_json(*b);
+    EXPECT_EQ(s["conflicts"], 1) << s.dump();
+    expect_clean_stop(*pa);
+    expect_clean_stop(*pb);
+}
+
+TEST_F(AgentRun, TellsSystemdReadyStatusWatchdogAndStopping) {
+    const auto a = enroll("alpha");
+    NotifySocket socket(a->home.path() / "notify");
+    auto pa = start(*a, {{"NOTIFY_SOCKET", socket.path()}, {"WATCHDOG_USEC", "200000"}});
+    std::vector<std::string> seen;
+    EXPECT_TRUE(socket.receive_until("READY=1", seen));
+    EXPECT_TRUE(socket.receive_until("WATCHDOG=1", seen));
+    pa->send_signal(SIGTERM);
+    EXPECT_TRUE(socket.receive_until("STOPPING=1", seen));
+    EXPECT_TRUE(std::ranges::any_of(seen, [](const std::string& m) {
+        return m.starts_with("STATUS=idle, ");
+    })) << ::testing::PrintToString(seen);
+    const auto r = pa->wait();
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
 TEST_F(AgentRun, ASecondEngineOnTheSameStateDirectoryIsRefused) {
