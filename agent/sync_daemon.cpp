@@ -131,7 +131,10 @@ int run_sync_loop(SyncSession& session, const SystemdNotifier& notifier, DaemonC
     SyncEngine engine(session.state, session.config, *session.api);
     auto ignore = std::make_shared<const IgnoreRules>();
     std::mutex ignore_mutex;  // guards `ignore` (the watcher thread reads it)
-    const auto publish_ignore = [&] {
+    std::uint64_t published_generation = 0;
+    const auto publish_ignore = [&] {  // the engine's current rules to the watcher
+        if (engine.ignore_generation() == published_generation) return;
+        published_generation = engine.ignore_generation();
         std::lock_guard lock(ignore_mutex);
         ignore = std::make_shared<const IgnoreRules>(engine.ignore_rules());
     };
@@ -282,6 +285,7 @@ int run_sync_loop(SyncSession& session, const SystemdNotifier& notifier, DaemonC
                     if (!retry.empty()) retry_at = Clock::now() + std::chrono::milliseconds(250);
                     worked = true;
                 }
+                publish_ignore();
                 if (worked) {
                     engine.finish_pass();
                     engine.status().last_error.clear();

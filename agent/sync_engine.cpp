@@ -23,6 +23,7 @@ namespace {
 constexpr std::size_t k_tag_bytes = 16;  // XChaCha20-Poly1305
 constexpr std::size_t k_default_page_items = 500;
 constexpr int k_max_rounds = 4;  // pull+push rounds of one full pass
+constexpr std::string_view k_ignore_file = ".edgesyncignore";
 
 std::int64_t mtime_ns_of(const struct stat& st) {
     return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -80,7 +81,8 @@ void SyncEngine::start() {
 }
 
 void SyncEngine::reload_ignore_rules() {
-    std::ifstream in(m_config.sync_dir / ".edgesyncignore", std::ios::binary);
+    ++m_ignore_generation;
+    std::ifstream in(m_config.sync_dir / k_ignore_file, std::ios::binary);
     if (!in) {
         m_ignore = IgnoreRules();
         return;
@@ -199,6 +201,7 @@ bool SyncEngine::apply_remote(const RemoteState& remote) {
                                   mtime_ns_of(st), st.st_mode & k_synced_mode_bits,
                                   record->meta.content_hash, remote.version, remote.seq,
                                   FileStatus::clean});
+        if (path == k_ignore_file) reload_ignore_rules();
         spdlog::debug("pulled {} (version {})", path, remote.version);
         return true;
     } catch (const std::system_error& e) {
@@ -409,6 +412,7 @@ void SyncEngine::finish_pass() {
 
 void SyncEngine::push_paths(const std::vector<std::string>& paths,
                             std::vector<std::string>& retry) {
+    if (std::ranges::find(paths, std::string(k_ignore_file)) != paths.end()) reload_ignore_rules();
     ScanResult part;
     std::vector<IndexEntry> known;
     std::set<std::string> known_paths;

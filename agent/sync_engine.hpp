@@ -68,6 +68,9 @@ class SyncEngine {
     [[nodiscard]] std::int64_t last_applied_seq();
     [[nodiscard]] std::size_t file_count();
     [[nodiscard]] const IgnoreRules& ignore_rules() const noexcept { return m_ignore; }
+    // Moves each time the rules are re-read (SIGHUP, a full pass, or the
+    // .edgesyncignore file changed here or arrived from another device).
+    [[nodiscard]] std::uint64_t ignore_generation() const noexcept { return m_ignore_generation; }
     [[nodiscard]] SyncStatus& status() noexcept { return m_status; }
     [[nodiscard]] const std::string& device_id() const noexcept { return m_config.device_id; }
 
@@ -100,6 +103,7 @@ class SyncEngine {
     std::unique_ptr<PayloadCipher> m_cipher;
     Index m_index;
     IgnoreRules m_ignore;
+    std::uint64_t m_ignore_generation = 0;
     ServerLimits m_limits;
     SkipReporter m_skips;
     std::set<std::string> m_too_large;

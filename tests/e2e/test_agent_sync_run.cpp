@@ -167,6 +167,34 @@ TEST_F(AgentRun, TellsSystemdReadyStatusWatchdogAndStopping) {
     EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+TEST_F(AgentRun, SighupReloadsTheIgnoreRulesAndIgnoredFilesStayLocal) {
+    const auto a = enroll("alpha");
+    const auto b = enroll("beta");
+    auto pa = start(*a);
+    write_file(a->file(".edgesyncignore"), "*.log\nbuild/\n");
+    pa->send_signal(SIGHUP);
+    EXPECT_TRUE(pa->wait_for_output(
+        [](const std::string&, const std::string& err) {
+            return err.find("reloaded the ignore rules") != std::string::npos;
+        },
+        20s));
+    write_file(a->file("debug.log"), "noise");
+    write_file(a->file("build/out.o"), "object");
+    write_file(a->file("real.txt"), "signal");
+    EXPECT_TRUE(eventually([&] {  // .edgesyncignore and real.txt on the server
+        const auto r = m_api.call("GET", "/v1/states?after=0", nullptr, m_owner.access);
+        const auto j = nlohmann::json::parse(r.body, nullptr, false);
+        return j.is_object() && j["states"].size() == 2;
+    }));
+    sync(*b);
+    const auto tb = tree_of(b->dir());
+    EXPECT_TRUE(tb.contains("real.txt"));
+    EXPECT_TRUE(tb.contains(".edgesyncignore"));
+    EXPECT_FALSE(tb.contains("debug.log"));
+    EXPECT_FALSE(tb.contains("build/out.o"));
+    expect_clean_stop(*pa);
+}
+
 TEST_F(AgentRun, ASecondEngineOnTheSameStateDirectoryIsRefused) {
     const auto a = enroll("alpha");
     auto pa = start(*a);
