@@ -217,5 +217,38 @@ TEST_F(AgentSyncSmallBlobs, AFileOverTheBlobLimitIsSkippedAndListedInStatus) {
     EXPECT_EQ(s["skipped_too_large"], nlohmann::json::array({"big.bin"}));
 }
 
+class AgentSyncSmallPages : public AgentSyncTest {
+  protected:
+    AgentSyncSmallPages() : AgentSyncTest({{"MAX_BATCH_ITEMS", "64"}, {"MAX_PAGE_ITEMS", "50"}}) {}
+};
+
+TEST_F(AgentSyncSmallPages, AnAgentOfflineDuring500ChangesCatchesUp) {
+    const auto a = enroll("alpha");
+    const auto b = enroll("beta");
+    write_file(a->file("seed.txt"), "seed");
+    sync(*a);
+    sync(*b);
+    // 500 changes while beta is offline (480 new files, then 19 of them
+    // edited and one file deleted), pushed in batches of at most 64 and
+    // pulled in pages of at most 50.
+    for (int i = 0; i < 480; ++i)
+        write_file(a->file("many/" + std::to_string(i % 10) + "/file-" + std::to_string(i)),
+                   "content " + std::to_string(i * 31));
+    sync(*a);
+    for (int i = 0; i < 19; ++i)
+        write_file(a->file("many/" + std::to_string(i % 10) + "/file-" + std::to_string(i)),
+                   "edited " + std::to_string(i));
+    fs::remove(a->file("seed.txt"));
+    sync(*a);
+
+    sync(*b);
+    const auto tb = tree_of(b->dir());
+    EXPECT_EQ(tb.size(), 480U);
+    EXPECT_EQ(tb, tree_of(a->dir()));
+    EXPECT_EQ(tb.at("many/3/file-3").second, "edited 3");
+    const auto s = status_json(*b);
+    EXPECT_EQ(s["files"], 480) << s.dump();
+}
+
 }  // namespace
 }  // namespace edgesync::test
