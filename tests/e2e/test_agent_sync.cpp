@@ -4,6 +4,10 @@
 // the server stores neither names nor contents, and `status --json` reports.
 #include <pqxx/pqxx>
 
+#include <csignal>
+#include <random>
+#include <thread>
+
 #include "tests/e2e/test_agent_sync_fixture.hpp"
 
 namespace edgesync::test {
@@ -193,6 +197,37 @@ TEST_F(AgentSyncTest, StatusJsonReportsTheLastPassAndThatNoAgentRuns) {
     const auto text = agent_run(*a, {"status"});
     EXPECT_EQ(text.exit_code, 0) << describe(text);
     EXPECT_NE(text.out.find("not running"), std::string::npos) << text.out;
+}
+
+TEST_F(AgentSyncTest, KilledAtRandomMomentsItConvergesWithoutPartialFilesOrFalseConflicts) {
+    const auto a = enroll("alpha");
+    const auto b = enroll("beta");
+    for (int i = 0; i < 300; ++i)
+        write_file(a->file("from-a/" + std::to_string(i % 7) + "/f" + std::to_string(i)),
+                   binary_content(2000 + static_cast<std::size_t>(i) * 50));
+    sync(*a);
+    for (int i = 0; i < 100; ++i)
+        write_file(b->file("from-b/f" + std::to_string(i)), "beta file " + std::to_string(i));
+
+    const auto seed = std::random_device{}();
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> delay_ms(50, 1500);
+    for (int round = 0; round < 6; ++round) {
+        Process p(agent_command(*b, {"sync", "--once"}));
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+        p.send_signal(SIGKILL);
+        (void)p.wait();
+    }
+    sync(*b);
+    sync(*a);
+
+    const auto ta = tree_of(a->dir());
+    EXPECT_EQ(ta.size(), 400U) << "seed " << seed;
+    EXPECT_EQ(ta, tree_of(b->dir())) << "seed " << seed;
+    EXPECT_TRUE(conflict_copies(ta).empty()) << "seed " << seed;
+    for (const auto& e : fs::recursive_directory_iterator(b->dir()))
+        EXPECT_EQ(e.path().filename().string().find(".edgesync-tmp-"), std::string::npos)
+            << e.path() << " seed " << seed;
 }
 
 class AgentSyncSmallBlobs : public AgentSyncTest {
