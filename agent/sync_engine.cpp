@@ -13,6 +13,7 @@
 #include "agent/content_hash.hpp"
 #include "agent/file_reader.hpp"
 #include "agent/file_writer.hpp"
+#include "agent/sync_fs.hpp"
 #include "agent/sync_path.hpp"
 #include "shared/util/time.hpp"
 
@@ -21,13 +22,7 @@ namespace edgesync::agent {
 namespace {
 
 constexpr std::size_t k_tag_bytes = 16;  // XChaCha20-Poly1305
-constexpr std::size_t k_default_page_items = 500;
-constexpr int k_max_rounds = 4;  // pull+push rounds of one full pass
-constexpr std::string_view k_ignore_file = ".edgesyncignore";
-
-std::int64_t mtime_ns_of(const struct stat& st) {
-    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
+constexpr int k_max_rounds = 4;          // pull+push rounds of one full pass
 
 }  // namespace
 
@@ -96,135 +91,6 @@ std::int64_t SyncEngine::last_applied_seq() { return m_index.last_applied_seq();
 std::size_t SyncEngine::file_count() { return m_index.count(); }
 
 std::vector<std::string> SyncEngine::take_repush() { return std::exchange(m_repush, {}); }
-
-// ---- pull -----------------------------------------------------------------
-
-bool SyncEngine::pull() {
-    bool applied = false;
-    const std::size_t limit = m_limits.max_page_items == 0
-                                  ? k_default_page_items
-                                  : std::min(m_limits.max_page_items, k_default_page_items);
-    for (;;) {
-        const std::int64_t after = m_index.last_applied_seq();
-        const auto page = m_states.changes(after, limit);
-        m_status.connected = true;
-        // A state that cannot be applied now (I/O) holds the cursor before it;
-        // the rest of the page is still applied (and skipped when seen again).
-        std::optional<std::int64_t> first_failed;
-        auto tx = m_index.transaction();
-        for (const auto& remote : page.states) {
-            if (apply_remote(remote)) {
-                applied = true;
-            } else if (!first_failed) {
-                first_failed = remote.seq;
-            }
-        }
-        const std::int64_t done = first_failed ? *first_failed - 1 : std::max(after, page.next);
-        if (done > after) m_index.set_last_applied_seq(done);
-        tx.commit();
-        if (first_failed) {
-            m_status.last_error = "could not apply every remote change; retrying later";
-            return applied;
-        }
-        if (!page.more || page.states.empty()) break;
-    }
-    return applied;
-}
-
-std::optional<Bytes> SyncEngine::local_edit(const std::string& path,
-                                            const std::optional<IndexEntry>& entry) {
-    struct stat st {};
-    const auto full = m_config.sync_dir / path;
-    if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    if (entry && entry->status == FileStatus::clean &&
-        entry->size == static_cast<std::uint64_t>(st.st_size) &&
-        entry->mtime_ns == mtime_ns_of(st) && entry->mode == (st.st_mode & k_synced_mode_bits))
-        return std::nullopt;
-    Bytes hash;
-    try {
-        hash = hash_file(full);
-    } catch (const std::system_error&) {
-        return std::nullopt;  // vanished meanwhile: nothing to keep
-    }
-    if (entry && entry->status == FileStatus::clean && hash == entry->content_hash)
-        return std::nullopt;
-    return hash;
-}
-
-bool SyncEngine::keep_conflict_copy(const std::string& path) {
-    const auto snap = read_file_snapshot(m_config.sync_dir, path, UINT64_MAX);
-    if (!snap) {
-        if (snap.error().kind == ReadError::Kind::gone) return true;
-        spdlog::warn("conflict on {}: cannot read the local version ({}); retrying later", path,
-                     snap.error().message);
-        return false;
-    }
-    const auto copy =
-        conflict_copy_name(path, std::chrono::system_clock::now(), m_config.device_id);
-    write_file_atomically(m_config.sync_dir, copy, snap->content, snap->entry.mode,
-                          snap->entry.mtime_ns);
-    ++m_status.conflicts;
-    spdlog::warn("conflict on {}: the other version keeps the name, this device's is kept as {}",
-                 path, copy);
-    return true;
-}
-
-bool SyncEngine::apply_remote(const RemoteState& remote) {
-    auto entry = m_index.find_by_state_key(remote.key);
-    if (entry && entry->server_version >= remote.version) return true;  // ours, or seen
-    try {
-        if (remote.deleted) {
-            if (entry) return apply_remote_delete(*entry);
-            return true;
-        }
-        m_status.bytes_down += remote.state.size();
-        const auto record = m_cipher->open(remote.key, remote.nonce, remote.state);
-        if (!record) {
-            spdlog::warn("skipping remote state {} (version {}): {}", remote.key, remote.version,
-                         record.error().message);
-            m_status.last_error = "a remote state could not be opened: " + record.error().message;
-            return true;  // retrying cannot help
-        }
-        const std::string& path = record->meta.path;
-        if (m_ignore.is_ignored(path, false)) return true;
-        if (const auto local = local_edit(path, entry);
-            local && *local != record->meta.content_hash) {
-            if (!keep_conflict_copy(path)) return false;
-        }
-        write_file_atomically(m_config.sync_dir, path, record->content, record->meta.mode,
-                              record->meta.mtime_ns);
-        struct stat st {};
-        const auto full = m_config.sync_dir / path;
-        if (::lstat(full.c_str(), &st) != 0)
-            throw std::system_error(errno, std::generic_category(), "lstat " + path);
-        m_index.upsert(IndexEntry{path, remote.key, static_cast<std::uint64_t>(st.st_size),
-                                  mtime_ns_of(st), st.st_mode & k_synced_mode_bits,
-                                  record->meta.content_hash, remote.version, remote.seq,
-                                  FileStatus::clean});
-        if (path == k_ignore_file) reload_ignore_rules();
-        spdlog::debug("pulled {} (version {})", path, remote.version);
-        return true;
-    } catch (const std::system_error& e) {
-        spdlog::warn("cannot apply remote state {}: {}", remote.key, e.what());
-        m_status.last_error = e.what();
-        return false;
-    }
-}
-
-bool SyncEngine::apply_remote_delete(const IndexEntry& entry) {
-    if (local_edit(entry.path, entry)) {
-        // A delete racing a local edit: the edit wins. Forget the entry so the
-        // file is pushed again as new (the server's tombstone counts as absent).
-        spdlog::info("{} was deleted elsewhere but edited here: keeping the edit", entry.path);
-        m_index.remove(entry.path);
-        m_repush.push_back(entry.path);
-        return true;
-    }
-    remove_file(m_config.sync_dir, entry.path);
-    m_index.remove(entry.path);
-    spdlog::debug("pulled delete of {}", entry.path);
-    return true;
-}
 
 // ---- push -----------------------------------------------------------------
 

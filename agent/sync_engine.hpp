@@ -76,17 +76,24 @@ class SyncEngine {
 
   private:
     struct Upload;
-    // Applies one remote state (feed or 412 `current`); false when it could
-    // not be applied for a reason that may heal (I/O): the pass stops there.
+    struct Applied;
+    // Applies one remote state (a 412's `current`) on the owner thread; false
+    // when it could not be applied for a reason that may heal (I/O).
     bool apply_remote(const RemoteState& remote);
-    bool apply_remote_delete(const IndexEntry& entry);
+    // The file side of applying one state: decrypt, keep a conflict copy,
+    // write or delete. Touches neither the index nor the status, so a pull
+    // runs several at once (sync_pull.cpp).
+    [[nodiscard]] Applied apply_remote_files(const RemoteState& remote,
+                                             const std::optional<IndexEntry>& entry) const;
+    // The index and status side, on the owner thread; returns Applied::ok.
+    bool commit_applied(Applied&& applied);
     // The hash of the file on disk when its bytes are not those the index
     // records as synced (new here, or edited); nullopt when unchanged or absent.
     [[nodiscard]] std::optional<Bytes> local_edit(const std::string& path,
-                                                  const std::optional<IndexEntry>& entry);
+                                                  const std::optional<IndexEntry>& entry) const;
     // Copies the local file to its conflict copy name; false if it could not
     // be read (try again later).
-    bool keep_conflict_copy(const std::string& path);
+    bool keep_conflict_copy(const std::string& path) const;
     void resolve_conflict(const Upload& upload, const WriteConflict& conflict);
 
     // Pushes `changes`; false when a conflict was met (caller pulls + retries).
