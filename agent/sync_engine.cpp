@@ -109,7 +109,10 @@ void SyncEngine::note_too_large(const std::string& path) {
 
 bool SyncEngine::push_changes(const std::vector<LocalChange>& changes,
                               std::vector<std::string>* retry) {
-    std::vector<Upload> uploads;
+    // Owner thread: classify against the index. Puts are read later, a window
+    // at a time, so memory stays around one batch whatever the change count.
+    std::vector<Upload> pending;
+    std::vector<std::uint64_t> estimate;  // bytes of each pending upload, from the scan
     for (const auto& change : changes) {
         auto entry = m_index.find(change.path);
         if (change.kind == ChangeKind::touched) {
@@ -120,6 +123,8 @@ bool SyncEngine::push_changes(const std::vector<LocalChange>& changes,
             }
             continue;
         }
+        Upload u;
+        u.path = change.path;
         if (change.kind == ChangeKind::deleted) {
             if (m_too_large.erase(change.path) > 0)
                 m_status.skipped_too_large.assign(m_too_large.begin(), m_too_large.end());
@@ -128,60 +133,81 @@ bool SyncEngine::push_changes(const std::vector<LocalChange>& changes,
                 m_index.remove(change.path);
                 continue;
             }
-            Upload u;
-            u.path = change.path;
             u.key = entry->state_key;
             u.remove = true;
             u.if_match = entry->server_version;
-            uploads.push_back(std::move(u));
-            continue;
+        } else {
+            u.key = m_cipher->state_key(change.path);
+            if (entry && entry->server_version > 0) u.if_match = entry->server_version;
         }
-        auto snap = read_file_snapshot(m_config.sync_dir, change.path, max_file_bytes(change.path));
-        if (!snap) {
-            switch (snap.error().kind) {
-                case ReadError::Kind::too_large:
-                    note_too_large(change.path);
-                    break;
-                case ReadError::Kind::changing:
-                    if (retry) retry->push_back(change.path);
-                    break;
-                case ReadError::Kind::gone:
-                    break;  // its delete comes as its own change
-                default:
-                    spdlog::warn("cannot read {}: {}", change.path, snap.error().message);
-                    m_status.last_error = snap.error().message;
-            }
-            continue;
-        }
-        if (m_too_large.erase(change.path) > 0)
-            m_status.skipped_too_large.assign(m_too_large.begin(), m_too_large.end());
-        Upload u;
-        u.path = change.path;
-        u.key = m_cipher->state_key(change.path);
-        if (entry && entry->server_version > 0) u.if_match = entry->server_version;
-        const FileMeta meta{change.path, snap->entry.mode, snap->entry.mtime_ns, snap->entry.size,
-                            snap->content_hash};
-        u.payload = m_cipher->seal(meta, snap->content);
-        u.snapshot = std::move(*snap);
-        uploads.push_back(std::move(u));
+        estimate.push_back(u.remove ? 0 : change.entry.size + 128 + change.path.size());
+        pending.push_back(std::move(u));
     }
 
-    m_status.pending_up = uploads.size();
+    m_status.pending_up = pending.size();
     const std::size_t max_items = std::max<std::size_t>(1, m_limits.max_batch_items);
     const std::size_t max_bytes =
         m_limits.max_batch_bytes == 0 ? SIZE_MAX : m_limits.max_batch_bytes;
     bool clean = true;
-    std::size_t i = 0;
-    while (i < uploads.size()) {
-        std::vector<Upload> chunk;
-        std::size_t bytes = 0;
-        while (i < uploads.size() && chunk.size() < max_items &&
-               (chunk.empty() || bytes + uploads[i].bytes() <= max_bytes)) {
-            bytes += uploads[i].bytes();
-            chunk.push_back(std::move(uploads[i++]));
+    std::size_t next = 0;
+    while (next < pending.size()) {
+        // One window: what should fit one batch by the scan's sizes.
+        const std::size_t first = next;
+        std::uint64_t window_bytes = 0;
+        while (next < pending.size() && next - first < max_items &&
+               (next == first || window_bytes + estimate[next] <= max_bytes))
+            window_bytes += estimate[next++];
+        std::vector<std::optional<ReadError>> failed(next - first);
+        for_each_parallel(next - first, [&](std::size_t k) {
+            Upload& u = pending[first + k];
+            if (u.remove) return;
+            auto snap = read_file_snapshot(m_config.sync_dir, u.path, max_file_bytes(u.path));
+            if (!snap) {
+                failed[k] = snap.error();
+                return;
+            }
+            const FileMeta meta{u.path, snap->entry.mode, snap->entry.mtime_ns, snap->entry.size,
+                                snap->content_hash};
+            u.payload = m_cipher->seal(meta, snap->content);
+            u.snapshot = std::move(*snap);
+            u.snapshot.content = Bytes();  // sealed: the plaintext is not needed any more
+        });
+        std::vector<Upload> window;
+        for (std::size_t k = 0; k < failed.size(); ++k) {
+            Upload& u = pending[first + k];
+            if (!failed[k]) {
+                if (!u.remove && m_too_large.erase(u.path) > 0)
+                    m_status.skipped_too_large.assign(m_too_large.begin(), m_too_large.end());
+                window.push_back(std::move(u));
+                continue;
+            }
+            switch (failed[k]->kind) {
+                case ReadError::Kind::too_large:
+                    note_too_large(u.path);
+                    break;
+                case ReadError::Kind::changing:
+                    if (retry) retry->push_back(u.path);
+                    break;
+                case ReadError::Kind::gone:
+                    break;  // its delete comes as its own change
+                default:
+                    spdlog::warn("cannot read {}: {}", u.path, failed[k]->message);
+                    m_status.last_error = failed[k]->message;
+            }
         }
-        if (!send_batch(chunk)) clean = false;
-        m_status.pending_up = uploads.size() - i;
+        // Chunk by the real sizes (a file may have grown since the scan).
+        std::size_t i = 0;
+        while (i < window.size()) {
+            std::vector<Upload> chunk;
+            std::size_t bytes = 0;
+            while (i < window.size() && chunk.size() < max_items &&
+                   (chunk.empty() || bytes + window[i].bytes() <= max_bytes)) {
+                bytes += window[i].bytes();
+                chunk.push_back(std::move(window[i++]));
+            }
+            if (!send_batch(chunk)) clean = false;
+        }
+        m_status.pending_up = pending.size() - next;
     }
     m_status.pending_up = 0;
     return clean;

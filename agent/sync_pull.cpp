@@ -25,35 +25,6 @@ namespace edgesync::agent {
 namespace {
 
 constexpr std::size_t k_default_page_items = 500;
-constexpr std::size_t k_apply_threads = 4;  // the bound on concurrent downloads applied
-
-// Runs fn(0..n-1) on up to k_apply_threads threads; rethrows the first exception.
-template <typename Fn>
-void for_each_parallel(std::size_t n, Fn fn) {
-    const std::size_t threads = std::min(n, k_apply_threads);
-    if (threads <= 1) {
-        for (std::size_t i = 0; i < n; ++i) fn(i);
-        return;
-    }
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    std::vector<std::thread> pool;
-    pool.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t)
-        pool.emplace_back([&] {
-            for (std::size_t i = next++; i < n; i = next++) {
-                try {
-                    fn(i);
-                } catch (...) {
-                    std::lock_guard lock(error_mutex);
-                    if (!error) error = std::current_exception();
-                }
-            }
-        });
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
-}
 
 }  // namespace
 
