@@ -195,6 +195,28 @@ TEST_F(AgentRun, SighupReloadsTheIgnoreRulesAndIgnoredFilesStayLocal) {
     expect_clean_stop(*pa);
 }
 
+TEST_F(AgentRun, AnUnreachableServerIsRetriedAndShownInStatusUntilSigterm) {
+    const auto a = enroll("alpha");
+    const agent::AgentState state(a->state_dir());
+    auto config = state.load_config();
+    config.server = "http://127.0.0.1:1";  // nothing listens there
+    state.save_config(config);
+    Process p(agent_command(*a, {"run"}));
+    EXPECT_TRUE(p.wait_for_output(
+        [](const std::string&, const std::string& err) {
+            return err.find("first sync pass failed") != std::string::npos;
+        },
+        20s));
+    EXPECT_TRUE(eventually([&] {
+        const auto s = status_json(*a);
+        return s.is_object() && s["running"] == true && s["state"] == "offline" &&
+               s["connected"] == false && s["last_error"].is_string();
+    })) << status_json(*a).dump();
+    p.send_signal(SIGTERM);
+    const auto r = p.wait();
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
 TEST_F(AgentRun, ASecondEngineOnTheSameStateDirectoryIsRefused) {
     const auto a = enroll("alpha");
     auto pa = start(*a);
