@@ -149,7 +149,10 @@ int run_sync_loop(SyncSession& session, const SystemdNotifier& notifier, DaemonC
         }
         return rules->is_ignored(path, is_dir);
     };
-    // Watching starts before the first pass, so nothing written during it is missed.
+    // Watching starts before the first pass, so nothing written during it is
+    // missed; with the ignore rules already read, ignored folders are not watched.
+    engine.reload_ignore_rules();
+    publish_ignore();
     Watcher watcher(session.config.sync_dir, watch_options);
     Inbox inbox;
     Workers workers(watcher);
