@@ -234,8 +234,10 @@ bool SyncEngine::send_batch(std::vector<Upload>& chunk) {
         for (const auto& u : chunk) writes.push_back(u.write());
         const auto outcome = m_states.batch(writes);
         if (!outcome.failed_index) {
+            auto tx = m_index.transaction();  // one commit for the whole batch
             for (std::size_t k = 0; k < chunk.size() && k < outcome.results.size(); ++k)
                 record_done(chunk[k], outcome.results[k]);
+            tx.commit();
             return clean;
         }
         // Nothing was applied: resolve the one that failed, retry the others.
