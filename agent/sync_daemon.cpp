@@ -129,6 +129,7 @@ std::string status_line(SyncEngine& engine) {
 int run_sync_loop(SyncSession& session, const SystemdNotifier& notifier, DaemonControl& control,
                   const DaemonOptions& options) {
     SyncEngine engine(session.state, session.config, *session.api);
+    engine.set_stop_flag(&control.stop_flag);
     auto ignore = std::make_shared<const IgnoreRules>();
     std::mutex ignore_mutex;  // guards `ignore` (the watcher thread reads it)
     std::uint64_t published_generation = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -33,10 +34,13 @@ struct DaemonControl {
     std::condition_variable changed;
     bool stop = false;    // SIGTERM / SIGINT
     bool reload = false;  // SIGHUP
+    // `stop` without the mutex, for the engine to check between pages/batches.
+    std::atomic<bool> stop_flag{false};
 
     void request_stop() {
         std::lock_guard lock(mutex);
         stop = true;
+        stop_flag.store(true);
         changed.notify_all();
     }
     void request_reload() {

@@ -150,7 +150,7 @@ bool SyncEngine::push_changes(const std::vector<LocalChange>& changes,
         m_limits.max_batch_bytes == 0 ? SIZE_MAX : m_limits.max_batch_bytes;
     bool clean = true;
     std::size_t next = 0;
-    while (next < pending.size()) {
+    while (next < pending.size() && !stopping()) {
         // One window: what should fit one batch by the scan's sizes.
         const std::size_t first = next;
         std::uint64_t window_bytes = 0;
@@ -284,8 +284,9 @@ void SyncEngine::record_done(const Upload& upload, const WriteDone& done) {
 void SyncEngine::full_pass() {
     m_status.state = "syncing";
     reload_ignore_rules();
-    for (int round = 0; round < k_max_rounds; ++round) {
+    for (int round = 0; round < k_max_rounds && !stopping(); ++round) {
         pull();
+        if (stopping()) break;
         const auto found = scan(ScanOptions{m_config.sync_dir, m_state.dir(), &m_ignore});
         for (const auto& s : m_skips.first_seen(found.skipped))
             spdlog::warn("not syncing {}: {}", s.path, s.reason);
@@ -294,7 +295,7 @@ void SyncEngine::full_pass() {
         m_repush.clear();  // the scan covers them
         if (push_changes(changes, nullptr) && m_repush.empty()) break;
     }
-    finish_pass();
+    if (!stopping()) finish_pass();
 }
 
 void SyncEngine::finish_pass() {

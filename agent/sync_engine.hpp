@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,11 @@ class SyncEngine {
     ~SyncEngine();
     SyncEngine(const SyncEngine&) = delete;
     SyncEngine& operator=(const SyncEngine&) = delete;
+
+    // When set (SIGTERM), long passes stop at the next page or batch boundary:
+    // everything done so far is committed to the index.
+    void set_stop_flag(const std::atomic<bool>* stop) noexcept { m_stop = stop; }
+    [[nodiscard]] bool stopping() const noexcept { return m_stop != nullptr && m_stop->load(); }
 
     // GET /v1/info; removes stale temp files. Throws like ApiClient::call.
     void start();
@@ -116,6 +122,7 @@ class SyncEngine {
     std::set<std::string> m_too_large;
     std::vector<std::string> m_repush;
     SyncStatus m_status;
+    const std::atomic<bool>* m_stop = nullptr;
 };
 
 }  // namespace edgesync::agent

@@ -79,7 +79,7 @@ bool SyncEngine::pull() {
             m_status.last_error = "could not apply every remote change; retrying later";
             return applied;
         }
-        if (!page.more || page.states.empty()) break;
+        if (!page.more || page.states.empty() || stopping()) break;
     }
     return applied;
 }

@@ -217,6 +217,27 @@ TEST_F(AgentRun, AnUnreachableServerIsRetriedAndShownInStatusUntilSigterm) {
     EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+TEST_F(AgentRun, SigtermDuringALongFirstPassExitsZeroAndLeavesAConsistentState) {
+    const auto a = enroll("alpha");
+    const auto b = enroll("beta");
+    for (int i = 0; i < 400; ++i)
+        write_file(a->file("bulk/" + std::to_string(i % 5) + "/f" + std::to_string(i)),
+                   std::string(4096, static_cast<char>('a' + i % 26)));
+    sync(*a);
+
+    Process p(agent_command(*b, {"run"}));
+    std::this_thread::sleep_for(300ms);  // somewhere in its first pass (or before/after)
+    p.send_signal(SIGTERM);
+    const auto r = p.wait();
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    for (const auto& e : fs::recursive_directory_iterator(b->dir()))
+        EXPECT_EQ(e.path().filename().string().find(".edgesync-tmp-"), std::string::npos)
+            << e.path();
+    sync(*b);
+    EXPECT_EQ(tree_of(b->dir()), tree_of(a->dir()));
+    EXPECT_TRUE(conflict_copies(tree_of(b->dir())).empty());
+}
+
 TEST_F(AgentRun, ASecondEngineOnTheSameStateDirectoryIsRefused) {
     const auto a = enroll("alpha");
     auto pa = start(*a);
