@@ -4,7 +4,9 @@
 #include <sys/file.h>
 
 #include <cerrno>
+#include <chrono>
 #include <system_error>
+#include <thread>
 
 namespace edgesync::agent {
 
@@ -22,12 +24,15 @@ UniqueFd open_lock_file(const std::filesystem::path& state_dir) {
 
 std::optional<StateLock> StateLock::try_acquire(const std::filesystem::path& state_dir) {
     auto fd = open_lock_file(state_dir);
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) return std::nullopt;
-        throw std::system_error(errno, std::generic_category(),
-                                "flock " + (state_dir / "lock").string());
+    // A few tries: `status` holds a shared lock for an instant while it looks.
+    for (int attempt = 0;; ++attempt) {
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return StateLock(std::move(fd));
+        if (errno != EWOULDBLOCK)
+            throw std::system_error(errno, std::generic_category(),
+                                    "flock " + (state_dir / "lock").string());
+        if (attempt == 10) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return StateLock(std::move(fd));
 }
 
 bool StateLock::held_by_someone(const std::filesystem::path& state_dir) {
