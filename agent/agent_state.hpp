@@ -19,7 +19,7 @@
 //   account.key       {"key": base64 AK, "key_version": N} (0600); absent
 //                     while the device waits for approval
 //   index.sqlite      the local index (index.hpp), with -wal/-shm beside it
-//   status.json       written by `run` for `status` (status.hpp, later)
+//   status.json       written by `run` for `status` (sync_status.hpp)
 //   lock              flock()ed by `run` / `sync --once`: one engine per state dir
 namespace edgesync::agent {
 
