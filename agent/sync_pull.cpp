@@ -130,8 +130,18 @@ bool SyncEngine::keep_conflict_copy(const std::string& path) const {
                      snap.error().message);
         return false;
     }
-    const auto copy =
-        conflict_copy_name(path, std::chrono::system_clock::now(), m_config.device_id);
+    // Names go to the second: a second conflict on this file within the same
+    // second (or a file already bearing the name) must not be overwritten, as
+    // it may hold the only copy of another version. The next free second is
+    // taken instead.
+    auto when = std::chrono::system_clock::now();
+    auto copy = conflict_copy_name(path, when, m_config.device_id);
+    struct stat st {};
+    for (int tries = 0; tries < 100'000 && ::lstat((m_config.sync_dir / copy).c_str(), &st) == 0;
+         ++tries) {
+        when += std::chrono::seconds(1);
+        copy = conflict_copy_name(path, when, m_config.device_id);
+    }
     write_file_atomically(m_config.sync_dir, copy, snap->content, snap->entry.mode,
                           snap->entry.mtime_ns);
     spdlog::warn("conflict on {}: the other version keeps the name, this device's is kept as {}",
