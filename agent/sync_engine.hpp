@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -88,9 +90,15 @@ class SyncEngine {
     bool apply_remote(const RemoteState& remote);
     // The file side of applying one state: decrypt, keep a conflict copy,
     // write or delete. Touches neither the index nor the status, so a pull
-    // runs several at once (sync_pull.cpp).
-    [[nodiscard]] Applied apply_remote_files(const RemoteState& remote,
-                                             const std::optional<IndexEntry>& entry) const;
+    // runs several at once (sync_pull.cpp). `opened`: the state already
+    // decrypted (a pull's first phase), else it is decrypted here.
+    [[nodiscard]] Applied apply_remote_files(
+        const RemoteState& remote, const std::optional<IndexEntry>& entry,
+        const std::expected<FileRecord, PayloadError>* opened = nullptr) const;
+    // Records in the index (meta) the content hashes a pull is about to write,
+    // before writing them: a file a crash left written but not indexed is then
+    // known as a server version, not mistaken for a local edit.
+    void note_pending_writes(const std::map<std::string, std::string>& page);
     // The index and status side, on the owner thread; returns Applied::ok.
     bool commit_applied(Applied&& applied);
     // The hash of the file on disk when its bytes are not those the index
@@ -121,6 +129,9 @@ class SyncEngine {
     SkipReporter m_skips;
     std::set<std::string> m_too_large;
     std::vector<std::string> m_repush;
+    // path -> hex content hash of pulled writes not yet known to be indexed
+    // (meta `pending_writes`); read by local_edit on the pull's threads.
+    std::map<std::string, std::string> m_pending_writes;
     SyncStatus m_status;
     const std::atomic<bool>* m_stop = nullptr;
 };

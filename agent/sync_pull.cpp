@@ -4,6 +4,7 @@
 // feed order, in one transaction per page.
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -19,8 +20,13 @@
 #include "agent/sync_engine.hpp"
 #include "agent/sync_fs.hpp"
 #include "agent/sync_path.hpp"
+#include "shared/util/bytes.hpp"
 
 namespace edgesync::agent {
+
+namespace {
+constexpr std::string_view k_meta_pending_writes = "pending_writes";
+}  // namespace
 
 namespace {
 
@@ -56,9 +62,20 @@ bool SyncEngine::pull() {
             todo.emplace_back(&remote, std::move(entry));
         }
         m_status.pending_down = todo.size();
+        // Decrypt first, record what will be written, then write.
+        std::vector<std::optional<std::expected<FileRecord, PayloadError>>> opened(todo.size());
+        for_each_parallel(todo.size(), [&](std::size_t i) {
+            const auto& r = *todo[i].first;
+            if (!r.deleted) opened[i] = m_cipher->open(r.key, r.nonce, r.state);
+        });
+        std::map<std::string, std::string> writes;
+        for (const auto& o : opened)
+            if (o && o->has_value()) writes[(*o)->meta.path] = hex_encode((*o)->meta.content_hash);
+        note_pending_writes(writes);
         std::vector<Applied> results(todo.size());
         for_each_parallel(todo.size(), [&](std::size_t i) {
-            results[i] = apply_remote_files(*todo[i].first, todo[i].second);
+            results[i] = apply_remote_files(*todo[i].first, todo[i].second,
+                                            opened[i] ? &*opened[i] : nullptr);
         });
 
         // A state that cannot be applied now (I/O) holds the cursor before it;
@@ -79,9 +96,28 @@ bool SyncEngine::pull() {
             m_status.last_error = "could not apply every remote change; retrying later";
             return applied;
         }
-        if (!page.more || page.states.empty() || stopping()) break;
+        if (!page.more || page.states.empty()) break;
+        if (stopping()) return applied;
+    }
+    // Every state after the cursor is applied and indexed: nothing pending.
+    if (!m_pending_writes.empty()) {
+        m_pending_writes.clear();
+        m_index.set_meta(k_meta_pending_writes, "{}");
     }
     return applied;
+}
+
+void SyncEngine::note_pending_writes(const std::map<std::string, std::string>& page) {
+    if (m_pending_writes.empty()) {  // left by a run that was killed mid-pull?
+        const auto saved = m_index.meta(k_meta_pending_writes);
+        const auto j = nlohmann::json::parse(saved.value_or("{}"), nullptr, false);
+        if (j.is_object())
+            for (const auto& [path, hash] : j.items())
+                if (hash.is_string()) m_pending_writes[path] = hash.get<std::string>();
+    }
+    if (page.empty()) return;
+    for (const auto& [path, hash] : page) m_pending_writes[path] = hash;
+    m_index.set_meta(k_meta_pending_writes, nlohmann::json(m_pending_writes).dump());
 }
 
 bool SyncEngine::apply_remote(const RemoteState& remote) {
@@ -119,6 +155,11 @@ std::optional<Bytes> SyncEngine::local_edit(const std::string& path,
         return std::nullopt;  // vanished meanwhile: nothing to keep
     }
     if (synced && hash == entry->content_hash) return std::nullopt;
+    // Bytes this agent wrote from the server but did not index (killed in
+    // between): a server version, not an edit.
+    if (const auto it = m_pending_writes.find(path);
+        it != m_pending_writes.end() && it->second == hex_encode(hash))
+        return std::nullopt;
     return hash;
 }
 
@@ -130,8 +171,18 @@ bool SyncEngine::keep_conflict_copy(const std::string& path) const {
                      snap.error().message);
         return false;
     }
-    const auto copy =
-        conflict_copy_name(path, std::chrono::system_clock::now(), m_config.device_id);
+    // Names go to the second: a second conflict on this file within the same
+    // second (or a file already bearing the name) must not be overwritten, as
+    // it may hold the only copy of another version. The next free second is
+    // taken instead.
+    auto when = std::chrono::system_clock::now();
+    auto copy = conflict_copy_name(path, when, m_config.device_id);
+    struct stat st {};
+    for (int tries = 0; tries < 100'000 && ::lstat((m_config.sync_dir / copy).c_str(), &st) == 0;
+         ++tries) {
+        when += std::chrono::seconds(1);
+        copy = conflict_copy_name(path, when, m_config.device_id);
+    }
     write_file_atomically(m_config.sync_dir, copy, snap->content, snap->entry.mode,
                           snap->entry.mtime_ns);
     spdlog::warn("conflict on {}: the other version keeps the name, this device's is kept as {}",
@@ -139,8 +190,9 @@ bool SyncEngine::keep_conflict_copy(const std::string& path) const {
     return true;
 }
 
-SyncEngine::Applied SyncEngine::apply_remote_files(const RemoteState& remote,
-                                                   const std::optional<IndexEntry>& entry) const {
+SyncEngine::Applied SyncEngine::apply_remote_files(
+    const RemoteState& remote, const std::optional<IndexEntry>& entry,
+    const std::expected<FileRecord, PayloadError>* opened) const {
     Applied out;
     try {
         if (remote.deleted) {
@@ -159,7 +211,8 @@ SyncEngine::Applied SyncEngine::apply_remote_files(const RemoteState& remote,
             return out;
         }
         out.bytes_down = remote.state.size();
-        const auto record = m_cipher->open(remote.key, remote.nonce, remote.state);
+        const auto record =
+            opened ? *opened : m_cipher->open(remote.key, remote.nonce, remote.state);
         if (!record) {
             spdlog::warn("skipping remote state {} (version {}): {}", remote.key, remote.version,
                          record.error().message);
