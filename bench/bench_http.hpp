@@ -1,4 +1,4 @@
-// What the streaming benchmarks (bench_sse_fanout, bench_idle_connections)
+// What the server benchmarks (bench_server_puts, bench_sse_fanout, bench_idle_connections)
 // share: a blocking HTTP/1.1 keep-alive connection with just enough of the
 // protocol for the server's answers, sign-up over the API, the fd limit.
 // Header-only: every bench_*.cpp is its own executable.

@@ -7,11 +7,6 @@
 // Starts nothing: scripts/bench.sh starts Postgres, Redis and the server and
 // passes --url. Every client has its own account (writes never contend on an
 // account row) and its own key, and sends If-Match with the version it got.
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -26,11 +21,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "bench/bench_http.hpp"
 #include "shared/config/config.hpp"
 #include "shared/db/pg_pool.hpp"
 #include "shared/repositories/pg_state_repository.hpp"
@@ -45,110 +40,14 @@ using Seconds = std::chrono::duration<double>;
 
 constexpr std::size_t k_blob_bytes = 1024;
 
-// One keep-alive HTTP/1.1 connection with a blocking socket; just enough of
-// the protocol for the server's responses (Content-Length bodies).
-class Connection {
-  public:
-    Connection(const std::string& host, const std::string& port) : m_host(host) {
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* res = nullptr;
-        if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr)
-            throw Error("bench: cannot resolve " + host);
-        m_fd = ::socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-        const bool ok = m_fd >= 0 && ::connect(m_fd, res->ai_addr, res->ai_addrlen) == 0;
-        ::freeaddrinfo(res);
-        if (!ok) throw Error("bench: cannot connect to " + host + ":" + port);
-        const int one = 1;
-        ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    ~Connection() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
-
-    struct Reply {
-        int status = 0;
-        std::string etag;
-        std::string body;
-    };
-
-    Reply send(std::string_view method, std::string_view target, std::string_view headers,
-               std::string_view body) {
-        std::string req = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{}\r\n",
-                                      method, target, m_host, body.size(), headers);
-        req.append(body);
-        for (std::size_t sent = 0; sent < req.size();) {
-            const auto n = ::send(m_fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) throw Error("bench: send failed");
-            sent += static_cast<std::size_t>(n);
-        }
-        std::size_t end;
-        while ((end = m_buf.find("\r\n\r\n")) == std::string::npos) fill();
-        const std::string head = m_buf.substr(0, end + 2);
-        m_buf.erase(0, end + 4);
-        Reply r;
-        r.status = std::stoi(head.substr(9, 3));
-        std::size_t length = 0;
-        for (std::size_t at = head.find("\r\n") + 2; at < head.size();) {
-            const auto eol = head.find("\r\n", at);
-            const auto line = std::string_view(head).substr(at, eol - at);
-            const auto colon = line.find(':');
-            std::string name(line.substr(0, colon));
-            std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-            auto value = line.substr(colon + 1);
-            while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-            if (name == "content-length") length = std::stoul(std::string(value));
-            if (name == "etag") r.etag = value;
-            at = eol + 2;
-        }
-        while (m_buf.size() < length) fill();
-        r.body = m_buf.substr(0, length);
-        m_buf.erase(0, length);
-        return r;
-    }
-
-  private:
-    void fill() {
-        char chunk[16384];
-        const auto n = ::recv(m_fd, chunk, sizeof chunk, 0);
-        if (n <= 0) throw Error("bench: connection closed by the server");
-        m_buf.append(chunk, static_cast<std::size_t>(n));
-    }
-
-    int m_fd = -1;
-    std::string m_host;
-    std::string m_buf;
-};
-
-struct Endpoint {
-    std::string host;
-    std::string port;
-};
-
-Endpoint parse_url(const std::string& url) {
-    static const std::regex k_url(R"(http://([^:/]+|\[[^\]]+\]):([0-9]+)/?)");
-    std::smatch m;
-    if (!std::regex_match(url, m, k_url)) throw Error("bench: --url must be http://HOST:PORT");
-    std::string host = m[1];
-    if (host.front() == '[') host = host.substr(1, host.size() - 2);
-    return {host, m[2]};
-}
+using bench::Connection;
+using bench::Endpoint;
 
 // A new account over the API; returns its access token.
 std::string sign_up(const Endpoint& ep, int n) {
-    Connection c(ep.host, ep.port);
-    const auto email = fmt::format("bench-puts-{}-{}@edgesync.invalid", ::getpid(), n);
-    const nlohmann::json creds = {{"email", email}, {"password", "bench password 0123456789"}};
-    const std::string type = "Content-Type: application/json\r\n";
-    const auto reg = c.send("POST", "/v1/auth/register", type, creds.dump());
-    if (reg.status != 201) throw Error(fmt::format("bench: register: {} {}", reg.status, reg.body));
-    const auto login = c.send("POST", "/v1/auth/login", type, creds.dump());
-    if (login.status != 200)
-        throw Error(fmt::format("bench: login: {} {}", login.status, login.body));
-    return nlohmann::json::parse(login.body)["access_token"];
+    return bench::sign_up(ep, fmt::format("bench-puts-{}-{}@edgesync.invalid", ::getpid(), n),
+                          /*register_first=*/true)
+        .access_token;
 }
 
 struct ServerFigures {
@@ -176,7 +75,7 @@ ServerFigures run_server(const Endpoint& ep, const std::vector<std::string>& tok
     for (std::size_t i = 0; i < tokens.size(); ++i)
         clients.emplace_back([&, i] {
             try {
-                Connection c(ep.host, ep.port);
+                Connection c(ep);
                 const std::string auth = fmt::format(
                     "Authorization: Bearer {}\r\nContent-Type: application/json\r\n", tokens[i]);
                 const std::string target =
@@ -341,7 +240,7 @@ int main(int argc, char** argv) try {
         ->check(CLI::Range(1, 99));
     CLI11_PARSE(app, argc, argv);
     if (database_url.empty()) database_url = Config::load({}).database_url();
-    const auto ep = parse_url(url);
+    const auto ep = bench::parse_url(url);
 
     fmt::print(
         "conditional writes, 1 KiB blobs, {} clients, one account each, {} round(s) of {} s each\n",
