@@ -271,20 +271,19 @@ class StateHandlers {
     // Best effort, after the commit: a reader that misses a message catches
     // up from its seq, so a failure is logged and the request still succeeds.
     void publish(const RequestContext& ctx, const std::vector<Written>& written) const {
+        if (written.empty()) return;
         const auto at = now();
-        for (std::size_t i = 0; i < written.size(); ++i) {
-            const auto& w = written[i];
-            try {
-                publish_live(m_deps.publisher, *ctx.account_id,
-                             LiveEvent{w.result.seq, w.deleted ? "state.delete" : "state.put",
-                                       w.key, *ctx.device_id, w.result.version, at});
-            } catch (const std::exception& e) {
-                // Redis is likely down: do not wait on it once per remaining event.
-                spdlog::warn(
-                    "request {}: live publish of seq {} failed ({} event(s) not published): {}",
-                    ctx.request_id, w.result.seq, written.size() - i, e.what());
-                return;
-            }
+        std::vector<LiveMessage> events;
+        events.reserve(written.size());
+        for (const auto& w : written)
+            events.emplace_back(LiveEvent{w.result.seq, w.deleted ? "state.delete" : "state.put",
+                                          w.key, *ctx.device_id, w.result.version, at});
+        try {
+            // One pipelined round trip for a whole batch.
+            publish_live(m_deps.publisher, *ctx.account_id, events);
+        } catch (const std::exception& e) {
+            spdlog::warn("request {}: live publish of seq {}..{} failed: {}", ctx.request_id,
+                         written.front().result.seq, written.back().result.seq, e.what());
         }
     }
 

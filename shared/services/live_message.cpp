@@ -96,4 +96,12 @@ void publish_live(Publisher& publisher, std::string_view account_id, const LiveM
     publisher.publish(redis_keys::account_channel(account_id), live_message(message));
 }
 
+void publish_live(Publisher& publisher, std::string_view account_id,
+                  const std::vector<LiveMessage>& messages) {
+    std::vector<std::string> texts;
+    texts.reserve(messages.size());
+    for (const auto& m : messages) texts.push_back(live_message(m));
+    publisher.publish_many(redis_keys::account_channel(account_id), texts);
+}
+
 }  // namespace edgesync

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "shared/util/time.hpp"
 
@@ -57,5 +58,8 @@ using LiveMessage = std::variant<LiveEvent, PresenceChange>;
 // Publisher::publish does; callers that already committed log and carry on
 // (readers recover from their cursor).
 void publish_live(Publisher& publisher, std::string_view account_id, const LiveMessage& message);
+// The same for several messages, in order, in one round trip (a batch's events).
+void publish_live(Publisher& publisher, std::string_view account_id,
+                  const std::vector<LiveMessage>& messages);
 
 }  // namespace edgesync

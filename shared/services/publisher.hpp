@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace edgesync {
 
@@ -16,6 +17,12 @@ class Publisher {
   public:
     virtual ~Publisher() = default;
     virtual void publish(const std::string& channel, const std::string& message) = 0;
+    // Every message on one channel, in order. Implementations may send them
+    // in one round trip; by default, one publish() each.
+    virtual void publish_many(const std::string& channel,
+                              const std::vector<std::string>& messages) {
+        for (const auto& m : messages) publish(channel, m);
+    }
 };
 
 }  // namespace edgesync

@@ -11,4 +11,14 @@ void RedisPublisher::publish(const std::string& channel, const std::string& mess
     (void)lease->publish(channel, message);
 }
 
+void RedisPublisher::publish_many(const std::string& channel,
+                                  const std::vector<std::string>& messages) {
+    if (messages.empty()) return;
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(messages.size());
+    for (const auto& m : messages) commands.push_back({"PUBLISH", channel, m});
+    auto lease = m_pool.acquire();
+    (void)lease->pipeline(commands);
+}
+
 }  // namespace edgesync

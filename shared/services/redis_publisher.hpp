@@ -17,6 +17,9 @@ class RedisPublisher final : public Publisher {
     explicit RedisPublisher(RedisPool& pool) : m_pool(pool) {}
 
     void publish(const std::string& channel, const std::string& message) override;
+    // One pipelined round trip for all of them.
+    void publish_many(const std::string& channel,
+                      const std::vector<std::string>& messages) override;
 
   private:
     RedisPool& m_pool;
