@@ -65,11 +65,18 @@ ServiceResult<AuthTokens> AuthService::login(const LoginRequest& r) {
             return service_error(ServiceErrorCode::invalid_argument,
                                  "device public key must be 32 bytes (X25519)");
     }
-    const std::string email_key = to_lower_ascii(*email);
+    auto account = m_accounts.find_by_email(*email);  // live accounts only
+    // The per-email counter is keyed by the account when there is one: the
+    // lookup matches emails case-insensitively in Postgres (lower() under the
+    // database's UTF-8 locale, so "Ä" = "ä"), and every spelling that reaches
+    // the account must count against the same limit. An unknown email has no
+    // account to protect; its spelling (ASCII-lowercased) is the key. The two
+    // kinds cannot collide: an email contains '@', "account:<uuid>" does not.
+    const std::string email_key =
+        account ? "account:" + account->id : to_lower_ascii(*email);
     if (auto allowed = check_rate_limits(email_key, r.client.ip); !allowed)
         return std::unexpected(std::move(allowed.error()));
 
-    auto account = m_accounts.find_by_email(*email);  // live accounts only
     if (!account) {
         crypto::dummy_verify(r.password, m_options.password_limits);
         return bad_credentials();

@@ -179,6 +179,24 @@ TEST_F(AuthLogin, RateLimitPerEmailAndAddressRefusesEvenTheRightPassword) {
     EXPECT_TRUE(m_auth.login(elsewhere).has_value());
 }
 
+TEST_F(AuthLogin, RateLimitPerEmailCountsEverySpellingThatReachesTheAccount) {
+    // Postgres matches the email case-insensitively beyond ASCII ("Ä" = "ä"):
+    // cycling such spellings must not buy fresh attempts.
+    const std::string email = "\xc3\xa4" + random_email();  // "ä..."
+    ASSERT_TRUE(m_accounts.create(email, password()).has_value());
+    const std::string upper = "\xc3\x84" + email.substr(2);  // "Ä..."
+    ASSERT_TRUE(m_auth.login(request(upper)).has_value())
+        << "the account is found under either spelling";
+    const auto limit = test_options().login_per_email_ip.max_attempts;
+    for (std::int64_t i = 0; i < limit; ++i)
+        EXPECT_EQ(m_auth.login(request(i % 2 == 0 ? email : upper, "not the right password"))
+                      .error()
+                      .code,
+                  ServiceErrorCode::invalid_credentials);
+    EXPECT_EQ(m_auth.login(request(upper)).error().code, ServiceErrorCode::rate_limited);
+    EXPECT_EQ(m_auth.login(request(email)).error().code, ServiceErrorCode::rate_limited);
+}
+
 TEST_F(AuthLogin, RateLimitPerAddressCoversEveryEmail) {
     auto options = test_options();
     options.login_per_ip = {3, std::chrono::seconds(60)};
