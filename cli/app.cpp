@@ -213,7 +213,9 @@ class Program {
     int report(const std::string& message, ExitCode code) const {
         if (m_json)
             print_json({{"error", {{"message", message}, {"exit_code", static_cast<int>(code)}}}});
-        fmt::print(stderr, "edgesync: error: {}\n", one_line(message));
+        // Messages may quote what the user typed or what the database holds:
+        // control characters are shown escaped, never sent to the terminal.
+        fmt::print(stderr, "edgesync: error: {}\n", printable(one_line(message)));
         return static_cast<int>(code);
     }
 

@@ -61,17 +61,24 @@ ServiceResult<Account> AccountService::create(std::string_view email, std::strin
 }
 
 ServiceResult<Account> AccountService::resolve(std::string_view ref, bool include_deleted) {
+    return resolve_account(m_accounts, ref, include_deleted);
+}
+
+ServiceResult<Account> resolve_account(AccountRepository& accounts, std::string_view ref,
+                                       bool include_deleted) {
     const std::string_view r = trim_ascii_space(ref);
     if (is_uuid(r)) {
         const std::string id = to_lower_ascii(r);
-        auto account = m_accounts.find_by_id(id);
+        auto account = accounts.find_by_id(id);
         if (!account) return no_account_with_id(id);
         if (account->deleted() && !include_deleted)
             return service_error(ServiceErrorCode::not_found, "account " + id + " is deleted");
         return std::move(*account);
     }
-    if (r.find('@') != std::string_view::npos) {
-        auto account = m_accounts.find_by_email(std::string(r));
+    // Loose on purpose (the lookup decides whether the email exists), but
+    // something on both sides of the '@': "@" or "bob@" is a typo, not a miss.
+    if (const auto at = r.find('@'); at != std::string_view::npos && at > 0 && at + 1 < r.size()) {
+        auto account = accounts.find_by_email(std::string(r));
         if (!account)
             return service_error(ServiceErrorCode::not_found,
                                  "no account with email " + std::string(r));

@@ -42,6 +42,16 @@ struct AccountSummary {
     std::optional<Timestamp> last_activity;
 };
 
+// The account `ref` names: its id (a UUID, any case) or its email (any case,
+// surrounding spaces ignored). Deleted accounts are not_found unless
+// `include_deleted` (only reachable by id: a deleted account's email is free).
+// A ref that is neither a UUID nor contains '@' is invalid_argument with a
+// message saying what a ref is. Every place that takes an account from a
+// person (CLI `--account`, AccountService::resolve) goes through this.
+[[nodiscard]] ServiceResult<Account> resolve_account(AccountRepository& accounts,
+                                                     std::string_view ref,
+                                                     bool include_deleted = false);
+
 // Account rules shared by the admin CLI and the server.
 //
 // Ending access always goes in this order: Postgres first (so no new login or
@@ -68,11 +78,7 @@ class AccountService {
     [[nodiscard]] ServiceResult<Account> create(std::string_view email, std::string_view password,
                                                 std::optional<std::int64_t> quota_bytes = {});
 
-    // An account named by its id (a UUID, any case) or its email (any case,
-    // surrounding spaces ignored). Deleted accounts are not_found unless
-    // `include_deleted` (only reachable by id: a deleted account's email is
-    // free). A ref that is neither a UUID nor contains '@' is invalid_argument
-    // with a message saying what a ref is.
+    // resolve_account() over this service's repository.
     [[nodiscard]] ServiceResult<Account> resolve(std::string_view ref,
                                                  bool include_deleted = false);
 

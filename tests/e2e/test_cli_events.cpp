@@ -192,7 +192,7 @@ TEST_F(CliEvents, FollowWithoutRedisExitsFiveBeforePrintingAnything) {
 TEST_F(CliEvents, AnUnknownAccountExitsThree) {
     const auto r = run({"events", "tail", "--follow", "--account", "ghost@example.org"});
     EXPECT_EQ(r.exit_code, 3) << describe(r);
-    EXPECT_EQ(r.err, "edgesync: error: no account 'ghost@example.org'\n");
+    EXPECT_EQ(r.err, "edgesync: error: no account with email ghost@example.org\n");
 }
 
 }  // namespace

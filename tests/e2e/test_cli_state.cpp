@@ -156,7 +156,7 @@ TEST_F(CliState, AMissingKeyOrAccountExitsThree) {
 
     const auto by_email = run({"state", "list", "--account", "nobody@example.org"});
     EXPECT_EQ(by_email.exit_code, 3) << describe(by_email);
-    EXPECT_EQ(by_email.err, "edgesync: error: no account 'nobody@example.org'\n");
+    EXPECT_EQ(by_email.err, "edgesync: error: no account with email nobody@example.org\n");
     EXPECT_EQ(by_email.out, "");
 
     const std::string unknown_id = "3f2a9c1e-0b7d-4c55-9a7e-2d1f0c8b6a41";
@@ -175,6 +175,13 @@ TEST_F(CliState, AMalformedAccountIsAUsageError) {
     const auto missing = run({"state", "list"});
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_TRUE(contains(missing.err, "--account is required")) << missing.err;
+}
+
+TEST_F(CliState, ControlCharactersInAnErrorMessageAreEscaped) {
+    const auto r = run({"state", "list", "--account", "evil\x1b[2J@example.org"});
+    EXPECT_EQ(r.exit_code, 3) << describe(r);
+    EXPECT_FALSE(contains(r.err, "\x1b")) << r.err;
+    EXPECT_TRUE(contains(r.err, "evil\\x1b[2J@example.org")) << r.err;
 }
 
 TEST_F(CliState, ControlCharactersInKeysAreEscapedOnATerminalTable) {

@@ -89,6 +89,11 @@ TEST_F(AccountServiceTest, ResolveOfGarbageIsInvalidAndSaysWhatARefIs) {
         << r.error().message;
 }
 
+TEST_F(AccountServiceTest, ResolveOfAnAtWithNothingOnOneSideIsInvalidNotAMiss) {
+    for (const std::string ref : {"@", "bob@", "@example.org"})
+        EXPECT_EQ(m_accounts.resolve(ref).error().code, ServiceErrorCode::invalid_argument) << ref;
+}
+
 TEST_F(AccountServiceTest, ResolveHidesDeletedAccountsUnlessAsked) {
     const auto a = make_account();
     ASSERT_TRUE(m_accounts.remove(a.id).has_value());
