@@ -254,7 +254,10 @@ struct LiveHub::State {
             if (sinks.empty()) return;
             const std::chrono::duration<double> behind = now() - e->at;
             lag.observe(std::max(0.0, behind.count()));  // clocks of two hosts may disagree
-            call_each(sinks, "on_event", [e](LiveSink& s) { s.on_event(*e); });
+            // Encoded once here, shared by every stream of the instance.
+            const auto encoded = encode_event(*e);
+            call_each(sinks, "on_event",
+                      [&encoded](LiveSink& s) { s.on_encoded_event(encoded); });
         } else {
             const auto& p = std::get<PresenceChange>(*message);
             presence.inc();

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/stream_frames.hpp"
 #include "shared/services/live_message.hpp"
 
 namespace edgesync {
@@ -36,6 +37,10 @@ class LiveSink {
     // Seqs may skip (a lost hint, a batch published as its last event): a sink
     // whose cursor is behind e.seq - 1 re-reads the event log from its cursor.
     virtual void on_event(const LiveEvent& e) = 0;
+    // The same event, encoded once for the whole instance: the hub calls this
+    // one (not on_event). Streams override it to queue the shared frame
+    // instead of formatting their own; the default passes e->event on.
+    virtual void on_encoded_event(const SharedEvent& e) { on_event(e->event); }
     // A device of the sink's account changed presence (WebSocket forwards it).
     virtual void on_presence(const PresenceChange& p) = 0;
     // The hub's Redis subscription was (re)established after this sink
