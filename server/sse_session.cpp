@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -80,11 +81,14 @@ class SseSession final : public Connection,
         post([](SseSession& s) { s.close(); });
     }
 
-    // LiveSink: the hub's thread; post only. The hub calls on_encoded_event;
-    // on_event is there for a caller with a bare event.
+    // LiveSink: the hub's thread or a fan-out lane; never blocks. The hub
+    // calls on_encoded_event; on_event is there for a caller with a bare event.
+    // Dispatched: on a lane (an I/O thread) it runs inline when the strand is
+    // free, elsewhere it is posted.
     void on_event(const LiveEvent& e) override { on_encoded_event(encode_event(e)); }
     void on_encoded_event(const SharedEvent& e) override {
-        post([e](SseSession& s) { s.on_live(e); });
+        net::dispatch(m_socket.get_executor(),
+                      [self = shared_from_this(), e] { self->on_live(e); });
     }
     void on_presence(const PresenceChange&) override {}
     void on_resync() override {

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -85,15 +86,17 @@ class WebSocketSession final : public Connection,
         post([](WebSocketSession& s) { s.close(websocket::close_code::going_away); });
     }
 
-    // LiveSink: the hub's thread; post only. The hub calls on_encoded_event
-    // (the message is built once for every stream of the instance).
+    // LiveSink: the hub's thread or a fan-out lane; never blocks. The hub
+    // calls on_encoded_event (the message is built once for every stream of
+    // the instance). Events and presence are dispatched: on a lane (an I/O
+    // thread) they run inline when the strand is free, elsewhere are posted.
     void on_event(const LiveEvent& e) override { on_encoded_event(encode_event(e)); }
     void on_encoded_event(const SharedEvent& e) override {
-        post([e](WebSocketSession& s) { s.on_live(e); });
+        net::dispatch(m_ws.get_executor(), [self = shared_from_this(), e] { self->on_live(e); });
     }
     void on_presence(const PresenceChange& p) override {
-        post([p](WebSocketSession& s) {
-            if (s.m_open) s.enqueue(make_frame(presence_frame(p)));
+        net::dispatch(m_ws.get_executor(), [self = shared_from_this(), p] {
+            if (self->m_open) self->enqueue(make_frame(presence_frame(p)));
         });
     }
     void on_resync() override {
