@@ -2,6 +2,12 @@
 // account gets the same encoded object (same bytes, not a copy each).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "server/event_feed.hpp"
 #include "tests/integration/live_hub_fixture.hpp"
 
