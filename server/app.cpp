@@ -7,10 +7,14 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <future>
+#include <memory>
 #include <pqxx/nontransaction>
 #include <thread>
 #include <vector>
@@ -180,6 +184,17 @@ int App::run() {
     std::promise<int> stop_signal;
     auto stopped = stop_signal.get_future();
 
+    // The hub's fan-out runs on the I/O threads: one serial lane (a strand)
+    // per thread. The guard stops the hub, dropping the strands, on every way
+    // out of run(), before the io_context can go.
+    std::vector<LiveHub::FanoutLane> lanes;
+    for (std::size_t i = 0; i < s.config.io_threads; ++i)
+        lanes.emplace_back([strand = net::make_strand(s.ioc)](std::function<void()> job) {
+            net::post(strand, std::move(job));
+        });
+    s.live.set_fanout_lanes(std::move(lanes));
+    const std::unique_ptr<LiveHub, void (*)(LiveHub*)> stop_live(&s.live,
+                                                                [](LiveHub* h) { h->stop(); });
     s.live.start();  // never throws for Redis: it retries in the background
     // Before binding: from the moment a client can connect, SIGTERM is graceful.
     net::signal_set signals(s.ioc, SIGINT, SIGTERM);

@@ -66,6 +66,15 @@ void call_each(const SinkList& sinks, const char* what, Call call) noexcept {
     }
 }
 
+// A sink's lane: the same for its whole life, spread evenly (pointers are
+// aligned, so their low bits alone would not be).
+std::size_t lane_of(const LiveSink* sink, std::size_t lanes) {
+    auto x = reinterpret_cast<std::uintptr_t>(sink);
+    x ^= x >> 17;
+    x *= 0x9E3779B97F4A7C15ULL;
+    return static_cast<std::size_t>(x >> 32) % lanes;
+}
+
 // The same sink may hold several subscriptions: notify it once.
 void unique_sinks(SinkList& sinks) {
     std::sort(sinks.begin(), sinks.end());
@@ -124,6 +133,31 @@ struct LiveHub::State {
     std::unordered_map<std::string, Entries, StringHash, std::equal_to<>> accounts;  // guarded
     std::unordered_map<std::uint64_t, std::string> account_of;  // id -> account; guarded
     std::uint64_t next_id = 1;                                  // guarded
+
+    std::vector<LiveHub::FanoutLane> lanes;  // set before start(), dropped by stop()
+
+    // Calls `call` for each sink: on the hub's thread, or split over the lanes
+    // (one job per lane that has sinks, the sinks' share of them each).
+    template <class Call>
+    void fan_out(SinkList sinks, const char* what, Call call) {
+        if (lanes.empty()) return call_each(sinks, what, call);
+        std::vector<SinkList> shares(lanes.size());
+        for (auto& sink : sinks) {
+            auto& share = shares[lane_of(sink.get(), lanes.size())];
+            if (share.empty()) share.reserve(sinks.size() / lanes.size() + 8);
+            share.push_back(std::move(sink));
+        }
+        for (std::size_t i = 0; i < lanes.size(); ++i) {
+            if (shares[i].empty()) continue;
+            try {
+                lanes[i]([share = std::move(shares[i]), what, call] {
+                    call_each(share, what, call);
+                });
+            } catch (const std::exception& e) {  // allocation: hand-off failed
+                spdlog::error("live hub: fan-out lane refused a job: {}", e.what());
+            }
+        }
+    }
 
     std::atomic<bool> up{false};
     std::atomic<bool> stopped{false};
@@ -254,12 +288,14 @@ struct LiveHub::State {
             if (sinks.empty()) return;
             const std::chrono::duration<double> behind = now() - e->at;
             lag.observe(std::max(0.0, behind.count()));  // clocks of two hosts may disagree
-            call_each(sinks, "on_event", [e](LiveSink& s) { s.on_event(*e); });
+            // Encoded once here, shared by every stream of the instance.
+            fan_out(std::move(sinks), "on_event",
+                    [encoded = encode_event(*e)](LiveSink& s) { s.on_encoded_event(encoded); });
         } else {
             const auto& p = std::get<PresenceChange>(*message);
             presence.inc();
-            call_each(account_sinks(account_id), "on_presence",
-                      [&p](LiveSink& s) { s.on_presence(p); });
+            fan_out(account_sinks(account_id), "on_presence",
+                    [p](LiveSink& s) { s.on_presence(p); });
         }
     }
 
@@ -406,11 +442,20 @@ void LiveHub::stop() noexcept {
         thread = std::move(s.thread);
     }
     s.wake.notify_all();
-    if (!thread.joinable()) return;
-    if (thread.get_id() == std::this_thread::get_id())
-        thread.detach();  // misuse (stop from a sink callback): the loop ends on its own
-    else
+    if (thread.joinable()) {
+        if (thread.get_id() == std::this_thread::get_id()) {
+            thread.detach();  // misuse (stop from a sink callback): the loop ends on its own
+            return;           // and may still fan out: the lanes stay
+        }
         thread.join();
+    }
+    s.lanes.clear();
+}
+
+void LiveHub::set_fanout_lanes(std::vector<FanoutLane> lanes) {
+    std::lock_guard lock(m_state->run_mutex);
+    if (m_state->started) throw std::logic_error("LiveHub::set_fanout_lanes after start()");
+    m_state->lanes = std::move(lanes);
 }
 
 LiveHub::Subscription LiveHub::subscribe(LiveScope scope, std::weak_ptr<LiveSink> sink) {

@@ -3,10 +3,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "server/stream_frames.hpp"
 #include "shared/services/live_message.hpp"
 
 namespace edgesync {
@@ -33,9 +36,15 @@ class LiveSink {
   public:
     virtual ~LiveSink() = default;
     // A committed event of the sink's account, in commit order per account.
+    // Called on the hub's thread, or on a fan-out lane (set_fanout_lanes):
+    // there a sink may dispatch to its connection's strand and so run inline.
     // Seqs may skip (a lost hint, a batch published as its last event): a sink
     // whose cursor is behind e.seq - 1 re-reads the event log from its cursor.
     virtual void on_event(const LiveEvent& e) = 0;
+    // The same event, encoded once for the whole instance: the hub calls this
+    // one (not on_event). Streams override it to queue the shared frame
+    // instead of formatting their own; the default passes e->event on.
+    virtual void on_encoded_event(const SharedEvent& e) { on_event(e->event); }
     // A device of the sink's account changed presence (WebSocket forwards it).
     virtual void on_presence(const PresenceChange& p) = 0;
     // The hub's Redis subscription was (re)established after this sink
@@ -99,14 +108,28 @@ class LiveHub {
     LiveHub(const LiveHub&) = delete;
     LiveHub& operator=(const LiveHub&) = delete;
 
+    // Runs `job` later on another thread; the jobs of one lane run one at a
+    // time, in the order given (an Asio strand on the I/O threads).
+    using FanoutLane = std::function<void(std::function<void()>)>;
+
+    // Before start(): an account's events and presence changes are handed to
+    // its sinks by jobs on these lanes, each sink always on the same lane (so
+    // it sees them in order), instead of one by one from the hub's thread.
+    // On the I/O threads a sink can then run its connection's handler inline
+    // (no post, no wake-up per connection) and the lanes fan out in parallel.
+    // stop() drops the lanes (they may hold strands of an io_context that
+    // goes away after it). Without lanes the hub thread calls every sink.
+    void set_fanout_lanes(std::vector<FanoutLane> lanes);
+
     // Starts the subscriber thread. Never throws for an unreachable Redis: it
     // keeps retrying with backoff (and logs once per outage). Each time the
     // subscription is (re)established, every sink then subscribed gets
     // on_resync() (hints may have been lost while it was down). Once only: a
     // second start(), or one after stop(), does nothing.
     void start();
-    // Joins the thread; sinks get nothing afterwards (deliver() too becomes a
-    // no-op). Idempotent. Not from a sink callback.
+    // Joins the thread and drops the fan-out lanes; sinks get nothing
+    // afterwards (deliver() too becomes a no-op). Idempotent. Not from a sink
+    // callback.
     void stop() noexcept;
 
     // Registers `sink` for `scope.account_id`'s messages (which must not be

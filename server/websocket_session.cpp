@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +16,7 @@
 
 #include "server/event_feed.hpp"
 #include "server/event_json.hpp"
+#include "server/stream_frames.hpp"
 #include "server/stream_handoff.hpp"
 
 namespace edgesync::server {
@@ -31,18 +33,17 @@ constexpr std::size_t k_max_message_bytes = 64 * 1024;
 constexpr auto k_handshake_timeout = std::chrono::seconds(5);
 constexpr auto k_close_revoked = static_cast<websocket::close_code>(4001);  // application range
 
-std::string event_frame(const LiveEvent& e) {
-    auto j = event_json(e);
-    j["type"] = "event";
-    return j.dump();
-}
-
 std::string presence_frame(const PresenceChange& p) {
     return json{{"type", "presence"},
                 {"device_id", p.device_id},
                 {"status", p.status},
                 {"at", format_rfc3339(p.at)}}
         .dump();
+}
+
+const SharedFrame& pong_frame() {
+    static const SharedFrame frame = make_frame(json{{"type", "pong"}}.dump());
+    return frame;
 }
 
 class WebSocketSession final : public Connection,
@@ -85,13 +86,17 @@ class WebSocketSession final : public Connection,
         post([](WebSocketSession& s) { s.close(websocket::close_code::going_away); });
     }
 
-    // LiveSink: the hub's thread; post only.
-    void on_event(const LiveEvent& e) override {
-        post([e](WebSocketSession& s) { s.on_live(e); });
+    // LiveSink: the hub's thread or a fan-out lane; never blocks. The hub
+    // calls on_encoded_event (the message is built once for every stream of
+    // the instance). Events and presence are dispatched: on a lane (an I/O
+    // thread) they run inline when the strand is free, elsewhere are posted.
+    void on_event(const LiveEvent& e) override { on_encoded_event(encode_event(e)); }
+    void on_encoded_event(const SharedEvent& e) override {
+        net::dispatch(m_ws.get_executor(), [self = shared_from_this(), e] { self->on_live(e); });
     }
     void on_presence(const PresenceChange& p) override {
-        post([p](WebSocketSession& s) {
-            if (s.m_open) s.enqueue(presence_frame(p));
+        net::dispatch(m_ws.get_executor(), [self = shared_from_this(), p] {
+            if (self->m_open) self->enqueue(make_frame(presence_frame(p)));
         });
     }
     void on_resync() override {
@@ -122,9 +127,9 @@ class WebSocketSession final : public Connection,
         do_read();
     }
 
-    void on_live(const LiveEvent& e) {
+    void on_live(const SharedEvent& e) {
         if (!m_open) return;
-        if (m_feed.on_live(e.seq)) enqueue(event_frame(e));
+        if (m_feed.on_live(e->event.seq)) enqueue(ws_frame_of(e));
         pump();
     }
 
@@ -147,19 +152,19 @@ class WebSocketSession final : public Connection,
         if (!m_open) return;
         if (!page) return close(websocket::close_code::internal_error);
         for (const auto& e : m_feed.end_read(read, std::move(*page), m_options.page_size))
-            if (!enqueue(event_frame(to_live_event(e)))) return;
+            if (!enqueue(make_frame(ws_event_message(to_live_event(e))))) return;
         pump();
     }
 
-    bool enqueue(std::string frame) {
+    bool enqueue(SharedFrame frame) {
         if (!m_open) return false;
-        if (m_queued_bytes + frame.size() > m_options.max_queue_bytes) {
+        if (m_queued_bytes + frame->size() > m_options.max_queue_bytes) {
             spdlog::info("websocket of account {}: client too slow, closing",
                          m_options.scope.account_id);
             close(websocket::close_code::try_again_later);
             return false;
         }
-        m_queued_bytes += frame.size();
+        m_queued_bytes += frame->size();
         m_queue.push_back(std::move(frame));
         do_write();
         return true;
@@ -171,7 +176,7 @@ class WebSocketSession final : public Connection,
         m_out = std::move(m_queue.front());
         m_queue.pop_front();
         m_ws.async_write(
-            net::buffer(m_out),
+            net::buffer(*m_out),
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
 
@@ -179,8 +184,8 @@ class WebSocketSession final : public Connection,
         m_writing = false;
         if (ec) return teardown();
         if (!m_open) return;  // closing: the queue is gone
-        m_queued_bytes -= m_out.size();
-        m_out.clear();
+        m_queued_bytes -= m_out->size();
+        m_out.reset();
         if (!m_queue.empty()) return do_write();
         pump();
     }
@@ -211,7 +216,7 @@ class WebSocketSession final : public Connection,
                               ? msg["type"].get<std::string>()
                               : std::string();
         if (type == "ping") {
-            enqueue(json{{"type", "pong"}}.dump());
+            enqueue(pong_frame());
             return;
         }
         if (type == "hello") {
@@ -258,8 +263,8 @@ class WebSocketSession final : public Connection,
     std::optional<http::request<http::empty_body>> m_upgrade;  // until accepted
     LiveHub::Subscription m_subscription;
     beast::flat_buffer m_in;
-    std::deque<std::string> m_queue;  // frames not yet written
-    std::string m_out;                // the frame being written while m_writing
+    std::deque<SharedFrame> m_queue;  // messages not yet written (shared with other streams)
+    SharedFrame m_out;                // the message being written while m_writing
     std::size_t m_queued_bytes = 0;
     bool m_writing = false;
     bool m_open = false;     // accepted and not closing: frames may be sent
