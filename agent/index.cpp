@@ -42,7 +42,7 @@ CREATE TABLE pending (
     state_key    TEXT NOT NULL,
     content_hash BLOB NOT NULL,
     version      INTEGER NOT NULL,
-    PRIMARY KEY (path, origin)
+    PRIMARY KEY (path, origin, content_hash)
 );
 DELETE FROM meta WHERE key = 'pending_writes';
 )sql",
@@ -290,9 +290,8 @@ void Index::add_pending(const PendingWrite& p) {
     sqlite3* db = m_impl->db.get();
     auto* s = statement(
         "INSERT INTO pending (path, origin, state_key, content_hash, version) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path, origin) DO UPDATE SET "
-        "state_key = excluded.state_key, content_hash = excluded.content_hash, "
-        "version = excluded.version");
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path, origin, content_hash) DO UPDATE SET "
+        "state_key = excluded.state_key, version = excluded.version");
     Reset reset(s);
     bind_text(db, s, 1, p.path);
     bind_text(db, s, 2, origin_name(p.origin));
@@ -305,12 +304,19 @@ void Index::add_pending(const PendingWrite& p) {
     if (sqlite3_step(s) != SQLITE_DONE) fail(db, "add pending " + p.path);
 }
 
-void Index::remove_pending(std::string_view path, PendingOrigin origin) {
+void Index::remove_pending(std::string_view path, PendingOrigin origin,
+                           const Bytes* content_hash) {
     sqlite3* db = m_impl->db.get();
-    auto* s = statement("DELETE FROM pending WHERE path = ?1 AND origin = ?2");
+    auto* s = statement(
+        "DELETE FROM pending WHERE path = ?1 AND origin = ?2 AND (?3 IS NULL OR content_hash = ?3)");
     Reset reset(s);
     bind_text(db, s, 1, path);
     bind_text(db, s, 2, origin_name(origin));
+    if (content_hash != nullptr &&
+        sqlite3_bind_blob(
+            s, 3, content_hash->empty() ? "" : static_cast<const void*>(content_hash->data()),
+            static_cast<int>(content_hash->size()), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db, "bind");
     if (sqlite3_step(s) != SQLITE_DONE) fail(db, "remove pending");
 }
 

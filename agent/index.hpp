@@ -96,9 +96,13 @@ class Index {
     // True if the path was there.
     bool remove(std::string_view path);
 
-    // Pending writes (one per path and origin; a new one replaces the old).
+    // Pending writes: several per path and origin (one per content hash): a
+    // killed run's write and the one that replaced it are both still bytes
+    // the server had or has.
     void add_pending(const PendingWrite& pending);
-    void remove_pending(std::string_view path, PendingOrigin origin);
+    // Every one of the path's (of that origin); with `content_hash`, only that one.
+    void remove_pending(std::string_view path, PendingOrigin origin,
+                        const Bytes* content_hash = nullptr);
     void clear_pending(PendingOrigin origin);
     [[nodiscard]] std::vector<PendingWrite> pending();  // ordered by path
 

@@ -55,8 +55,8 @@ SyncEngine::SyncEngine(const AgentState& state, const AgentConfig& config, ApiCl
     m_cipher = std::make_unique<PayloadCipher>(key->key.view(), config.account_id);
     // Writes a killed run left pending (crash safety, docs/agent.md).
     for (auto& p : m_index.pending())
-        (p.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[p.path] =
-            std::move(p);
+        (p.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[p.path].push_back(
+            std::move(p));
     m_status.pid = static_cast<std::int64_t>(::getpid());
 }
 
@@ -269,7 +269,10 @@ bool SyncEngine::send_batch(std::vector<Upload>& chunk) {
 
 void SyncEngine::resolve_conflict(const Upload& upload, const WriteConflict& conflict) {
     spdlog::debug("push of {} met {}", upload.path, conflict.code);
-    drop_pending(upload.path, PendingOrigin::push);  // refused: it never reached the server
+    // Refused: this write never reached the server (an earlier one, lost in a
+    // crash, may have: its row stays, so the server's state is recognised).
+    const Bytes sent = upload.remove ? Bytes() : upload.snapshot.content_hash;
+    drop_pending(upload.path, PendingOrigin::push, &sent);
     if (conflict.current) {
         // The server moved on: apply its version like a pull would (the local
         // bytes, if different, become a conflict copy that is pushed next).

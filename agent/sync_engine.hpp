@@ -99,7 +99,11 @@ class SyncEngine {
     // happen, so a restart after a kill in between knows the bytes it finds
     // (PendingWrite); mirrored in m_pending_pulls / m_pending_pushes.
     void record_pending(const std::vector<PendingWrite>& writes);
-    void drop_pending(const std::string& path, PendingOrigin origin);
+    // All of the path's pending writes of that origin; with `hash`, only that one.
+    void drop_pending(const std::string& path, PendingOrigin origin, const Bytes* hash = nullptr);
+    // Whether `hash` is one of the path's pending writes of that origin.
+    [[nodiscard]] bool is_pending(const std::string& path, PendingOrigin origin,
+                                  const Bytes& hash) const;
     void clear_pending_pulls();
     [[nodiscard]] const PendingWrite* pending_pull_by_key(std::string_view key) const;
     // The index and status side, on the owner thread; returns Applied::ok.
@@ -137,8 +141,8 @@ class SyncEngine {
     std::vector<std::string> m_repush;
     // path -> the index's pending writes (table `pending`); read on the
     // pull's threads, changed only on the owner thread between phases.
-    std::map<std::string, PendingWrite> m_pending_pulls;
-    std::map<std::string, PendingWrite> m_pending_pushes;
+    std::map<std::string, std::vector<PendingWrite>> m_pending_pulls;
+    std::map<std::string, std::vector<PendingWrite>> m_pending_pushes;
     SyncStatus m_status;
     const std::atomic<bool>* m_stop = nullptr;
 };

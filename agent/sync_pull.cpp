@@ -114,13 +114,35 @@ void SyncEngine::record_pending(const std::vector<PendingWrite>& writes) {
     auto tx = m_index.transaction();
     for (const auto& w : writes) m_index.add_pending(w);
     tx.commit();
-    for (const auto& w : writes)
-        (w.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[w.path] = w;
+    for (const auto& w : writes) {
+        auto& rows = (w.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[w.path];
+        std::erase_if(rows, [&](const PendingWrite& r) { return r.content_hash == w.content_hash; });
+        rows.push_back(w);
+    }
 }
 
-void SyncEngine::drop_pending(const std::string& path, PendingOrigin origin) {
+void SyncEngine::drop_pending(const std::string& path, PendingOrigin origin, const Bytes* hash) {
     auto& mirror = origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes;
-    if (mirror.erase(path) > 0) m_index.remove_pending(path, origin);
+    const auto it = mirror.find(path);
+    if (it == mirror.end()) return;
+    if (hash == nullptr) {
+        mirror.erase(it);
+    } else {
+        const auto erased =
+            std::erase_if(it->second, [&](const PendingWrite& r) { return r.content_hash == *hash; });
+        if (erased == 0) return;
+        if (it->second.empty()) mirror.erase(it);
+    }
+    m_index.remove_pending(path, origin, hash);
+}
+
+bool SyncEngine::is_pending(const std::string& path, PendingOrigin origin,
+                            const Bytes& hash) const {
+    const auto& mirror = origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes;
+    const auto it = mirror.find(path);
+    return it != mirror.end() && std::ranges::any_of(it->second, [&](const PendingWrite& r) {
+               return r.content_hash == hash;
+           });
 }
 
 void SyncEngine::clear_pending_pulls() {
@@ -130,8 +152,9 @@ void SyncEngine::clear_pending_pulls() {
 }
 
 const PendingWrite* SyncEngine::pending_pull_by_key(std::string_view key) const {
-    for (const auto& [path, p] : m_pending_pulls)
-        if (p.state_key == key) return &p;
+    for (const auto& [path, rows] : m_pending_pulls)
+        for (const auto& p : rows)
+            if (p.state_key == key) return &p;
     return nullptr;
 }
 
@@ -186,9 +209,7 @@ std::optional<Bytes> SyncEngine::local_edit(const std::string& path,
     if (synced && hash == entry->content_hash) return std::nullopt;
     // Bytes this agent wrote from the server but did not index (killed in
     // between): a server version, not an edit.
-    if (const auto it = m_pending_pulls.find(path);
-        it != m_pending_pulls.end() && it->second.content_hash == hash)
-        return std::nullopt;
+    if (is_pending(path, PendingOrigin::pull, hash)) return std::nullopt;
     return hash;
 }
 
@@ -323,9 +344,7 @@ SyncEngine::Applied SyncEngine::apply_remote_files(
         const std::string& path = record->meta.path;
         out.path = path;
         if (m_ignore.is_ignored(path, false)) return out;
-        if (const auto it = m_pending_pushes.find(path);
-            it != m_pending_pushes.end() && !it->second.content_hash.empty() &&
-            it->second.content_hash == record->meta.content_hash) {
+        if (is_pending(path, PendingOrigin::push, record->meta.content_hash)) {
             adopt_own_push(remote, record->meta, out);
             return out;
         }

@@ -12,6 +12,7 @@
 
 #include "shared/config/config.hpp"
 #include "shared/db/redis_client.hpp"
+#include "shared/db/redis_keys.hpp"
 #include "shared/db/redis_subscriber.hpp"
 #include "tests/e2e/test_agent_sync_fixture.hpp"
 #include "tests/support/test_env.hpp"
@@ -208,7 +209,7 @@ TEST_F(AgentSyncTest, TheServerStoresAndPublishesNeitherFileNamesNorContents) {
     const auto in_redis = everything_in_redis();
     EXPECT_FALSE(in_redis.empty());
     stored.insert(stored.end(), in_redis.begin(), in_redis.end());
-    const std::string channel = "es:account:" + m_owner.account_id;
+    const std::string channel = redis_keys::account_channel(m_owner.account_id);
     int published = 0;
     // The server publishes before it answers, so the messages are there; the
     // wait only bounds a broken server.
