@@ -54,7 +54,10 @@ class Versions {
 // pulled file was renamed into place but before its page's index commit; a
 // kill after a push reached the server but before record_done's commit, the
 // file then edited again (its own lost push looked like another device's
-// version). Each window also has a deterministic test of its own
+// version); and a kill after a pulled file was written when the next pull
+// brought a newer version of it (the newer pending hash replaced the older
+// one, so the killed run's bytes looked like a local edit: seen as a copy of
+// alpha's original bytes of a file alpha edited, a/11/f35.bin). Each window also has a deterministic test of its own
 // (test_agent_sync_crash_windows.cpp).
 TEST_F(AgentSyncTest, KilledTwentyTimesDuringALargeSyncItConvergesWithoutPartialFiles) {
     const auto a = enroll("alpha");
