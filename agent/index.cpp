@@ -286,7 +286,29 @@ std::string_view origin_name(PendingOrigin o) noexcept {
 }
 }  // namespace
 
-void Index::add_pending(const PendingWrite& p) {
+void Index::add_pending(const std::vector<PendingWrite>& writes) {
+    if (writes.empty()) return;
+    // Back to NORMAL however this ends (the pragma cannot change inside a
+    // transaction, so it brackets the transaction).
+    struct Durable {
+        Index& index;
+        explicit Durable(Index& i) : index(i) { index.exec("PRAGMA synchronous=FULL"); }
+        Durable(const Durable&) = delete;
+        Durable& operator=(const Durable&) = delete;
+        ~Durable() {
+            try {
+                index.exec("PRAGMA synchronous=NORMAL");
+            } catch (const StorageError&) {
+                // still FULL: slower, never less safe
+            }
+        }
+    } durable(*this);
+    Transaction tx(*this);
+    for (const auto& p : writes) add_pending_row(p);
+    tx.commit();
+}
+
+void Index::add_pending_row(const PendingWrite& p) {
     sqlite3* db = m_impl->db.get();
     auto* s = statement(
         "INSERT INTO pending (path, origin, state_key, content_hash, version) "

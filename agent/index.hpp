@@ -99,7 +99,10 @@ class Index {
     // Pending writes: several per path and origin (one per content hash): a
     // killed run's write and the one that replaced it are both still bytes
     // the server had or has.
-    void add_pending(const PendingWrite& pending);
+    // Adds them in one transaction that is on disk when this returns (the
+    // WAL is synced for this commit, synchronous=FULL): the writes they
+    // announce must not survive a power cut that the announcement does not.
+    void add_pending(const std::vector<PendingWrite>& writes);
     // Every one of the path's (of that origin); with `content_hash`, only that one.
     void remove_pending(std::string_view path, PendingOrigin origin,
                         const Bytes* content_hash = nullptr);
@@ -135,6 +138,7 @@ class Index {
     sqlite3_stmt* statement(const char* sql);  // cached per SQL text
     std::vector<IndexEntry> query_entries(sqlite3_stmt* stmt);
     void migrate();
+    void add_pending_row(const PendingWrite& pending);
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;

@@ -111,9 +111,7 @@ bool SyncEngine::pull() {
 
 void SyncEngine::record_pending(const std::vector<PendingWrite>& writes) {
     if (writes.empty()) return;
-    auto tx = m_index.transaction();
-    for (const auto& w : writes) m_index.add_pending(w);
-    tx.commit();
+    m_index.add_pending(writes);  // on disk before any of them happens
     for (const auto& w : writes) {
         auto& rows = (w.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[w.path];
         std::erase_if(rows, [&](const PendingWrite& r) { return r.content_hash == w.content_hash; });
