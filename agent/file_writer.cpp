@@ -49,12 +49,14 @@ void write_all(int fd, crypto::ByteView content) {
 
 bool is_temp_file_name(std::string_view name) noexcept { return name.starts_with(k_temp_prefix); }
 
-void write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
-                           crypto::ByteView content, std::uint32_t mode, std::int64_t mtime_ns) {
+WrittenFile write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
+                                  crypto::ByteView content, std::uint32_t mode,
+                                  std::int64_t mtime_ns) {
     check_path(rel_path);
     const UniqueFd dir = open_parent_dir(root, rel_path, true);
     const std::string name(base_name(rel_path));
     const std::string temp = random_temp_name();
+    WrittenFile written;
     UniqueFd file(::openat(dir.get(), temp.c_str(),
                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file.valid()) throw_errno(errno, "create temp file for " + name);
@@ -75,6 +77,12 @@ void write_file_atomically(const std::filesystem::path& root, std::string_view r
                                    {static_cast<time_t>(sec), static_cast<long>(nsec)}};
         if (::futimens(file.get(), fixed) != 0) throw_errno(errno, "set mtime");
         if (::fsync(file.get()) != 0) throw_errno(errno, "fsync");
+        struct stat st {};
+        if (::fstat(file.get(), &st) != 0) throw_errno(errno, "fstat");
+        written.size = static_cast<std::uint64_t>(st.st_size);
+        written.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                           st.st_mtim.tv_nsec;
+        written.mode = st.st_mode & k_synced_mode_bits;
         file.reset();
         if (::renameat(dir.get(), temp.c_str(), dir.get(), name.c_str()) != 0)
             throw_errno(errno, "rename into place " + name);
@@ -83,6 +91,7 @@ void write_file_atomically(const std::filesystem::path& root, std::string_view r
         throw;
     }
     if (::fsync(dir.get()) != 0) throw_errno(errno, "fsync folder");
+    return written;
 }
 
 bool remove_file(const std::filesystem::path& root, std::string_view rel_path) {

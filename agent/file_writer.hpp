@@ -28,7 +28,17 @@ inline constexpr std::string_view k_temp_prefix = ".edgesync-tmp-";
 // outside it. Throws std::invalid_argument for a non-canonical path and
 // std::system_error for I/O errors (e.g. a parent that is a file, ENOSPC); no
 // temp file survives a failure.
-void write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
+//
+// Returns the written file's size, mtime and mode as fstat saw them just
+// before the rename: what the index should record for these bytes (an lstat
+// after the rename could already see a local edit made in between, which
+// would then be taken for the synced version).
+struct WrittenFile {
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::uint32_t mode = 0;  // k_synced_mode_bits only
+};
+WrittenFile write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
                            crypto::ByteView content, std::uint32_t mode, std::int64_t mtime_ns);
 
 // Removes root/rel_path (a regular file) and fsyncs its folder. Returns false if

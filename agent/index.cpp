@@ -33,6 +33,19 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 );
 )sql",
+    // 1 -> 2: writes recorded before they happen (PendingWrite). Replaces the
+    // meta key `pending_writes` of the first crash-safety fix.
+    R"sql(
+CREATE TABLE pending (
+    path         TEXT NOT NULL,
+    origin       TEXT NOT NULL CHECK (origin IN ('pull', 'push')),
+    state_key    TEXT NOT NULL,
+    content_hash BLOB NOT NULL,
+    version      INTEGER NOT NULL,
+    PRIMARY KEY (path, origin, content_hash)
+);
+DELETE FROM meta WHERE key = 'pending_writes';
+)sql",
 };
 static_assert(std::size(k_migrations) == Index::k_schema_version);
 
@@ -265,6 +278,98 @@ bool Index::remove(std::string_view path) {
     bind_text(db, s, 1, path);
     if (sqlite3_step(s) != SQLITE_DONE) fail(db, "remove");
     return sqlite3_changes(db) > 0;
+}
+
+namespace {
+std::string_view origin_name(PendingOrigin o) noexcept {
+    return o == PendingOrigin::pull ? "pull" : "push";
+}
+}  // namespace
+
+void Index::add_pending(const std::vector<PendingWrite>& writes) {
+    if (writes.empty()) return;
+    // Back to NORMAL however this ends (the pragma cannot change inside a
+    // transaction, so it brackets the transaction).
+    struct Durable {
+        Index& index;
+        explicit Durable(Index& i) : index(i) { index.exec("PRAGMA synchronous=FULL"); }
+        Durable(const Durable&) = delete;
+        Durable& operator=(const Durable&) = delete;
+        ~Durable() {
+            try {
+                index.exec("PRAGMA synchronous=NORMAL");
+            } catch (const StorageError&) {
+                // still FULL: slower, never less safe
+            }
+        }
+    } durable(*this);
+    Transaction tx(*this);
+    for (const auto& p : writes) add_pending_row(p);
+    tx.commit();
+}
+
+void Index::add_pending_row(const PendingWrite& p) {
+    sqlite3* db = m_impl->db.get();
+    auto* s = statement(
+        "INSERT INTO pending (path, origin, state_key, content_hash, version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path, origin, content_hash) DO UPDATE SET "
+        "state_key = excluded.state_key, version = excluded.version");
+    Reset reset(s);
+    bind_text(db, s, 1, p.path);
+    bind_text(db, s, 2, origin_name(p.origin));
+    bind_text(db, s, 3, p.state_key);
+    if (sqlite3_bind_blob(
+            s, 4, p.content_hash.empty() ? "" : static_cast<const void*>(p.content_hash.data()),
+            static_cast<int>(p.content_hash.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db, "bind");
+    bind_int(db, s, 5, p.version);
+    if (sqlite3_step(s) != SQLITE_DONE) fail(db, "add pending " + p.path);
+}
+
+void Index::remove_pending(std::string_view path, PendingOrigin origin,
+                           const Bytes* content_hash) {
+    sqlite3* db = m_impl->db.get();
+    auto* s = statement(
+        "DELETE FROM pending WHERE path = ?1 AND origin = ?2 AND (?3 IS NULL OR content_hash = ?3)");
+    Reset reset(s);
+    bind_text(db, s, 1, path);
+    bind_text(db, s, 2, origin_name(origin));
+    if (content_hash != nullptr &&
+        sqlite3_bind_blob(
+            s, 3, content_hash->empty() ? "" : static_cast<const void*>(content_hash->data()),
+            static_cast<int>(content_hash->size()), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db, "bind");
+    if (sqlite3_step(s) != SQLITE_DONE) fail(db, "remove pending");
+}
+
+void Index::clear_pending(PendingOrigin origin) {
+    sqlite3* db = m_impl->db.get();
+    auto* s = statement("DELETE FROM pending WHERE origin = ?1");
+    Reset reset(s);
+    bind_text(db, s, 1, origin_name(origin));
+    if (sqlite3_step(s) != SQLITE_DONE) fail(db, "clear pending");
+}
+
+std::vector<PendingWrite> Index::pending() {
+    sqlite3* db = m_impl->db.get();
+    auto* s = statement(
+        "SELECT path, origin, state_key, content_hash, version FROM pending ORDER BY path");
+    Reset reset(s);
+    std::vector<PendingWrite> out;
+    for (;;) {
+        const int rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) fail(db, "query pending");
+        PendingWrite p;
+        p.path = column_text(s, 0);
+        p.origin = column_text(s, 1) == "push" ? PendingOrigin::push : PendingOrigin::pull;
+        p.state_key = column_text(s, 2);
+        const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 3));
+        p.content_hash.assign(blob, blob + sqlite3_column_bytes(s, 3));
+        p.version = sqlite3_column_int64(s, 4);
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 std::optional<std::string> Index::meta(std::string_view key) {

@@ -26,6 +26,29 @@ enum class FileStatus {
 [[nodiscard]] std::string_view to_string(FileStatus status) noexcept;
 [[nodiscard]] std::optional<FileStatus> parse_file_status(std::string_view text) noexcept;
 
+// Where a pending write comes from.
+enum class PendingOrigin {
+    pull,  // bytes from the server about to be written to the folder
+    push,  // local bytes about to be sent to the server
+};
+
+// A write recorded (committed) BEFORE it happens, so that after a kill -9
+// between the write and the index commit that covers it, a restart knows the
+// bytes it finds for what they are (crash safety, docs/agent.md):
+// - pull: the file at `path` may hold `content_hash`, which is a server
+//   version (`version`), not a local edit;
+// - push: the server may hold `content_hash` at `path` (a state this device
+//   sent on top of `version`, 0 = new), not a version from another device.
+struct PendingWrite {
+    std::string path;
+    PendingOrigin origin = PendingOrigin::pull;
+    std::string state_key;
+    Bytes content_hash;  // empty: a delete
+    std::int64_t version = 0;
+
+    friend bool operator==(const PendingWrite&, const PendingWrite&) = default;
+};
+
 struct IndexEntry {
     std::string path;       // canonical relative path (primary key)
     std::string state_key;  // state_key_for_path(name key, path)
@@ -55,7 +78,7 @@ class Index {
     // to k_schema_version. Refuses a file written by a newer agent.
     [[nodiscard]] static Index open(const std::filesystem::path& file);
 
-    static constexpr int k_schema_version = 1;
+    static constexpr int k_schema_version = 2;
 
     Index(Index&&) noexcept;
     Index& operator=(Index&&) noexcept;
@@ -72,6 +95,19 @@ class Index {
     void upsert(const IndexEntry& entry);
     // True if the path was there.
     bool remove(std::string_view path);
+
+    // Pending writes: several per path and origin (one per content hash): a
+    // killed run's write and the one that replaced it are both still bytes
+    // the server had or has.
+    // Adds them in one transaction that is on disk when this returns (the
+    // WAL is synced for this commit, synchronous=FULL): the writes they
+    // announce must not survive a power cut that the announcement does not.
+    void add_pending(const std::vector<PendingWrite>& writes);
+    // Every one of the path's (of that origin); with `content_hash`, only that one.
+    void remove_pending(std::string_view path, PendingOrigin origin,
+                        const Bytes* content_hash = nullptr);
+    void clear_pending(PendingOrigin origin);
+    [[nodiscard]] std::vector<PendingWrite> pending();  // ordered by path
 
     // Free-form settings (device_id, ...). The names below are the known ones.
     [[nodiscard]] std::optional<std::string> meta(std::string_view key);
@@ -102,6 +138,7 @@ class Index {
     sqlite3_stmt* statement(const char* sql);  // cached per SQL text
     std::vector<IndexEntry> query_entries(sqlite3_stmt* stmt);
     void migrate();
+    void add_pending_row(const PendingWrite& pending);
 
     struct Impl;
     std::unique_ptr<Impl> m_impl;

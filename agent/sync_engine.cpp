@@ -53,6 +53,10 @@ SyncEngine::SyncEngine(const AgentState& state, const AgentConfig& config, ApiCl
             "(edgesync-agent approve " +
             config.device_id + ")");
     m_cipher = std::make_unique<PayloadCipher>(key->key.view(), config.account_id);
+    // Writes a killed run left pending (crash safety, docs/agent.md).
+    for (auto& p : m_index.pending())
+        (p.origin == PendingOrigin::pull ? m_pending_pulls : m_pending_pushes)[p.path].push_back(
+            std::move(p));
     m_status.pid = static_cast<std::int64_t>(::getpid());
 }
 
@@ -216,13 +220,26 @@ bool SyncEngine::push_changes(const std::vector<LocalChange>& changes,
 bool SyncEngine::send_batch(std::vector<Upload>& chunk) {
     bool clean = true;
     while (!chunk.empty()) {
+        // What is about to be sent, committed first: a kill after the server
+        // applied it but before record_done's commit leaves the restart able
+        // to recognise its own writes in the feed (adopted, never a conflict).
+        std::vector<PendingWrite> intents;
+        intents.reserve(chunk.size());
+        for (const auto& u : chunk)
+            intents.push_back(PendingWrite{u.path, PendingOrigin::push, u.key,
+                                           u.remove ? Bytes() : u.snapshot.content_hash,
+                                           u.if_match.value_or(0)});
+        record_pending(intents);
         if (chunk.size() == 1) {
             const auto& u = chunk.front();
             const auto outcome =
                 u.remove ? m_states.remove(u.key, *u.if_match)
                          : m_states.put(u.key, u.payload.ciphertext, u.payload.nonce, u.if_match);
             if (const auto* done = std::get_if<WriteDone>(&outcome)) {
+                fault_point("exit_after_push_send");
+                auto tx = m_index.transaction();
                 record_done(u, *done);
+                tx.commit();
             } else {
                 resolve_conflict(u, std::get<WriteConflict>(outcome));
                 clean = false;
@@ -234,6 +251,7 @@ bool SyncEngine::send_batch(std::vector<Upload>& chunk) {
         for (const auto& u : chunk) writes.push_back(u.write());
         const auto outcome = m_states.batch(writes);
         if (!outcome.failed_index) {
+            fault_point("exit_after_push_send");
             auto tx = m_index.transaction();  // one commit for the whole batch
             for (std::size_t k = 0; k < chunk.size() && k < outcome.results.size(); ++k)
                 record_done(chunk[k], outcome.results[k]);
@@ -251,6 +269,10 @@ bool SyncEngine::send_batch(std::vector<Upload>& chunk) {
 
 void SyncEngine::resolve_conflict(const Upload& upload, const WriteConflict& conflict) {
     spdlog::debug("push of {} met {}", upload.path, conflict.code);
+    // Refused: this write never reached the server (an earlier one, lost in a
+    // crash, may have: its row stays, so the server's state is recognised).
+    const Bytes sent = upload.remove ? Bytes() : upload.snapshot.content_hash;
+    drop_pending(upload.path, PendingOrigin::push, &sent);
     if (conflict.current) {
         // The server moved on: apply its version like a pull would (the local
         // bytes, if different, become a conflict copy that is pushed next).
@@ -265,6 +287,7 @@ void SyncEngine::resolve_conflict(const Upload& upload, const WriteConflict& con
 
 void SyncEngine::record_done(const Upload& upload, const WriteDone& done) {
     m_status.bytes_up += upload.bytes();
+    drop_pending(upload.path, PendingOrigin::push);
     if (upload.remove) {
         m_index.remove(upload.path);
         spdlog::debug("pushed delete of {}", upload.path);

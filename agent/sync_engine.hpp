@@ -95,19 +95,29 @@ class SyncEngine {
     [[nodiscard]] Applied apply_remote_files(
         const RemoteState& remote, const std::optional<IndexEntry>& entry,
         const std::expected<FileRecord, PayloadError>* opened = nullptr) const;
-    // Records in the index (meta) the content hashes a pull is about to write,
-    // before writing them: a file a crash left written but not indexed is then
-    // known as a server version, not mistaken for a local edit.
-    void note_pending_writes(const std::map<std::string, std::string>& page);
+    // Records writes in the index (committed, one transaction) before they
+    // happen, so a restart after a kill in between knows the bytes it finds
+    // (PendingWrite); mirrored in m_pending_pulls / m_pending_pushes.
+    void record_pending(const std::vector<PendingWrite>& writes);
+    // All of the path's pending writes of that origin; with `hash`, only that one.
+    void drop_pending(const std::string& path, PendingOrigin origin, const Bytes* hash = nullptr);
+    // Whether `hash` is one of the path's pending writes of that origin.
+    [[nodiscard]] bool is_pending(const std::string& path, PendingOrigin origin,
+                                  const Bytes& hash) const;
+    void clear_pending_pulls();
+    [[nodiscard]] const PendingWrite* pending_pull_by_key(std::string_view key) const;
     // The index and status side, on the owner thread; returns Applied::ok.
     bool commit_applied(Applied&& applied);
     // The hash of the file on disk when its bytes are not those the index
     // records as synced (new here, or edited); nullopt when unchanged or absent.
     [[nodiscard]] std::optional<Bytes> local_edit(const std::string& path,
                                                   const std::optional<IndexEntry>& entry) const;
-    // Copies the local file to its conflict copy name; false if it could not
-    // be read (try again later).
+    // Copies the local file to its conflict copy name (unless a copy of the
+    // same bytes is already there); false if it could not be read (try again later).
     bool keep_conflict_copy(const std::string& path) const;
+    [[nodiscard]] bool has_conflict_copy_of(const std::string& path, const Bytes& hash) const;
+    // A remote state holding what a pending push sent: the synced base.
+    void adopt_own_push(const RemoteState& remote, const FileMeta& meta, Applied& out) const;
     void resolve_conflict(const Upload& upload, const WriteConflict& conflict);
 
     // Pushes `changes`; false when a conflict was met (caller pulls + retries).
@@ -129,9 +139,10 @@ class SyncEngine {
     SkipReporter m_skips;
     std::set<std::string> m_too_large;
     std::vector<std::string> m_repush;
-    // path -> hex content hash of pulled writes not yet known to be indexed
-    // (meta `pending_writes`); read by local_edit on the pull's threads.
-    std::map<std::string, std::string> m_pending_writes;
+    // path -> the index's pending writes (table `pending`); read on the
+    // pull's threads, changed only on the owner thread between phases.
+    std::map<std::string, std::vector<PendingWrite>> m_pending_pulls;
+    std::map<std::string, std::vector<PendingWrite>> m_pending_pushes;
     SyncStatus m_status;
     const std::atomic<bool>* m_stop = nullptr;
 };

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -46,6 +49,19 @@ inline void for_each_parallel(std::size_t n, Fn fn) {
         });
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
+}
+
+// Test-only fault injection: when the environment variable
+// EDGESYNC_AGENT_FAULT names this point, the process SIGKILLs itself there,
+// exactly as a `kill -9` at that moment would (the e2e crash tests use it to
+// hit a crash window deterministically). Nothing is written or skipped; unset
+// (always, outside tests) it costs one comparison. Points:
+//   exit_after_pull_write     a pulled page is written, its index commit not done
+//   exit_after_push_send      the server applied a push, its index commit not done
+//   exit_after_conflict_copy  a conflict copy is written, the remote version not yet
+inline void fault_point(std::string_view name) {
+    static const char* const fault = std::getenv("EDGESYNC_AGENT_FAULT");
+    if (fault != nullptr && name == fault) std::raise(SIGKILL);
 }
 
 [[nodiscard]] inline std::int64_t mtime_ns_of(const struct stat& st) noexcept {

@@ -4,11 +4,18 @@
 // the server stores neither names nor contents, and `status --json` reports.
 #include <pqxx/pqxx>
 
+#include <functional>
+
 #include <csignal>
 #include <random>
 #include <thread>
 
+#include "shared/config/config.hpp"
+#include "shared/db/redis_client.hpp"
+#include "shared/db/redis_keys.hpp"
+#include "shared/db/redis_subscriber.hpp"
 #include "tests/e2e/test_agent_sync_fixture.hpp"
+#include "tests/support/test_env.hpp"
 
 namespace edgesync::test {
 namespace {
@@ -134,12 +141,48 @@ TEST_F(AgentSyncTest, ADeleteRacingAnEditLosesToTheEdit) {
     EXPECT_EQ(tree_of(a->dir()), tree_of(b->dir()));
 }
 
-TEST_F(AgentSyncTest, TheServerStoresNeitherFileNamesNorContents) {
+// Every string a Redis reply holds (nested arrays flattened).
+void collect_strings(const RedisReply& r, std::vector<std::string>& out) {
+    if (r.is_array()) {
+        for (const auto& e : r.as_array()) collect_strings(e, out);
+    } else if (r.is_string() || r.is_status()) {
+        out.push_back(r.as_string());
+    }
+}
+
+// Every key of the test Redis and every value it holds, whatever its type.
+std::vector<std::string> everything_in_redis() {
+    RedisClient redis(parse_redis_url(test::redis_url()));
+    std::vector<std::string> out;
+    std::string cursor = "0";
+    do {
+        const auto page = redis.command({"SCAN", cursor, "COUNT", "1000"}).as_array();
+        cursor = page.at(0).as_string();
+        for (const auto& key : page.at(1).as_string_array()) {
+            out.push_back(key);
+            const auto type = redis.command({"TYPE", key}).as_string();
+            std::vector<std::string> read;
+            if (type == "string") read = {"GET", key};
+            else if (type == "hash") read = {"HGETALL", key};
+            else if (type == "list") read = {"LRANGE", key, "0", "-1"};
+            else if (type == "set") read = {"SMEMBERS", key};
+            else if (type == "zset") read = {"ZRANGE", key, "0", "-1", "WITHSCORES"};
+            else if (type == "stream") read = {"XRANGE", key, "-", "+"};
+            if (!read.empty()) collect_strings(redis.command(read), out);
+        }
+    } while (cursor != "0");
+    return out;
+}
+
+TEST_F(AgentSyncTest, TheServerStoresAndPublishesNeitherFileNamesNorContents) {
     const auto a = enroll("alpha");
     const std::vector<std::pair<std::string, std::string>> files{
         {"Quarterly-Report-Zebra.txt", "TOPSECRET-CONTENT-ALPHA"},
         {"plans/Secret-Project-Okapi.md", "TOPSECRET-CONTENT-BRAVO"},
         {"tiny", "TOPSECRET-CONTENT-CHARLIE"}};
+    // Pub/sub leaves nothing to scan afterwards: listen during the sync.
+    RedisSubscriber live(parse_redis_url(test::redis_url()));
+    live.psubscribe({"es:account:*"});
     for (const auto& [path, content] : files) write_file(a->file(path), content);
     sync(*a);
     fs::remove(a->file("tiny"));
@@ -161,6 +204,23 @@ TEST_F(AgentSyncTest, TheServerStoresNeitherFileNamesNorContents) {
         stored.push_back(row[1].as<std::string>());
     }
     ASSERT_EQ(stored.size(), 9U + 2 * 4);
+
+    // Redis: every key and value, and every live message of this account.
+    const auto in_redis = everything_in_redis();
+    EXPECT_FALSE(in_redis.empty());
+    stored.insert(stored.end(), in_redis.begin(), in_redis.end());
+    const std::string channel = redis_keys::account_channel(m_owner.account_id);
+    int published = 0;
+    // The server publishes before it answers, so the messages are there; the
+    // wait only bounds a broken server.
+    for (auto m = live.next_message(std::chrono::seconds(10)); m;
+         m = live.next_message(std::chrono::milliseconds(500))) {
+        stored.push_back(m->channel);
+        stored.push_back(m->payload);
+        if (m->channel == channel) ++published;
+    }
+    EXPECT_GE(published, 4) << "every state change is announced on " << channel;
+
     for (const auto& [path, content] : files) {
         for (const auto& needle :
              {path, content, fs::path(path).filename().string(), std::string("plans")}) {
