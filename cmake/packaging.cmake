@@ -73,8 +73,7 @@ else()
       "libc6, libstdc++6, libpqxx-6.4, libpq5, libhiredis0.14, libsodium23, libsystemd0, \
 libcurl4, libsqlite3-0, libfmt9, libspdlog1.10")
 endif()
-# Build products only: no tests, no benchmarks (they have no install rules).
-set(CPACK_SOURCE_IGNORE_FILES "/build.*/;/\\\\.git/;/\\\\.edgesync/")
+# Tests and benchmarks have no install rules: the package holds the programs only.
 include(CPack)
 
 if(EDGESYNC_BUILD_TESTS)
