@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,9 +23,16 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-ProcessResult run(std::vector<std::string> args, ProcessOptions options = {}) {
+// `args` in `cwd` (default: inherited), with `env` set and MIGRATIONS_PATH unset.
+ProcessResult run(std::vector<std::string> args, const fs::path& cwd = {},
+                  std::map<std::string, std::string> env = {},
+                  std::chrono::milliseconds timeout = 120s) {
+    ProcessOptions options;
     options.args = std::move(args);
-    if (options.timeout == 60'000ms) options.timeout = 120s;
+    options.env = std::move(env);
+    options.unset_env.push_back("MIGRATIONS_PATH");
+    if (!cwd.empty()) options.cwd = cwd;
+    options.timeout = timeout;
     return run_process(options);
 }
 
@@ -41,7 +50,7 @@ class DebPackage : public ::testing::Test {
         const auto r = run({EDGESYNC_CPACK_COMMAND, "--config",
                             std::string(EDGESYNC_BINARY_DIR) + "/CPackConfig.cmake", "-G", "DEB",
                             "-B", out.string()},
-                           {.timeout = 240s});
+                           {}, {}, 240s);
         EXPECT_EQ(r.exit_code, 0) << describe(r);
         for (const auto& entry : fs::directory_iterator(out))
             if (entry.path().extension() == ".deb") return entry.path();
@@ -95,17 +104,14 @@ TEST_F(DebPackage, InstallsIntoAScratchRootAndMigratesFromItsOwnShareFolder) {
     const auto cwd = m_work.path() / "cwd";
     fs::create_directories(cwd);
     for (const char* program : {"edgesync", "edgesync-server", "edgesync-agent"}) {
-        const auto v = run({(root / "usr/bin" / program).string(), "--version"}, {.cwd = cwd});
+        const auto v = run({(root / "usr/bin" / program).string(), "--version"}, cwd);
         EXPECT_EQ(v.exit_code, 0) << program << ": " << describe(v);
         EXPECT_NE(v.out.find(k_version), std::string::npos) << program << ": " << v.out;
     }
 
     const auto db = TestDatabase::empty();
-    ProcessOptions migrate_options{.env = {{"DATABASE_URL", db.url()}},
-                                   .unset_env = {"MIGRATIONS_PATH"},
-                                   .cwd = cwd};
-    const auto up = run({(root / "usr/bin/edgesync").string(), "--verbose", "migrate", "up"},
-                        migrate_options);
+    const auto up = run({(root / "usr/bin/edgesync").string(), "--verbose", "migrate", "up"}, cwd,
+                        {{"DATABASE_URL", db.url()}});
     ASSERT_EQ(up.exit_code, 0) << describe(up);
     // --verbose names the folder used: the installed one, not the source tree's.
     EXPECT_NE(up.err.find("migrations " + installed_migrations.string() + " (installed)"),
@@ -121,10 +127,8 @@ TEST_F(DebPackage, WithoutAnInstalledShareFolderTheCliFallsBackToTheSourceTree) 
     fs::create_directories(bin);
     fs::copy_file(EDGESYNC_CLI_BINARY, bin / "edgesync");
     const auto db = TestDatabase::empty();
-    ProcessOptions options{.env = {{"DATABASE_URL", db.url()}},
-                           .unset_env = {"MIGRATIONS_PATH"},
-                           .cwd = m_work.path()};
-    const auto up = run({(bin / "edgesync").string(), "--verbose", "migrate", "up"}, options);
+    const auto up = run({(bin / "edgesync").string(), "--verbose", "migrate", "up"}, m_work.path(),
+                        {{"DATABASE_URL", db.url()}});
     ASSERT_EQ(up.exit_code, 0) << describe(up);
     EXPECT_NE(up.err.find("migrations " + migrations_dir().string() + " (source tree)"),
               std::string::npos)
