@@ -24,6 +24,7 @@ constexpr std::int64_t k_max = std::numeric_limits<std::int64_t>::max();
 struct Target {
     std::string database_url;  // read only by commands that connect
     std::filesystem::path dir;
+    std::string dir_source;  // MigrationsDir::source, for --verbose
 };
 
 struct UpArgs {
@@ -42,7 +43,9 @@ struct GotoArgs {
 Target target_of(const Context& context, bool needs_database) {
     Target t;
     if (needs_database) t.database_url = context.config.database_url();
-    t.dir = migrations_dir(context.config).path;
+    const auto dir = migrations_dir(context.config);
+    t.dir = require_migrations_dir(dir);
+    t.dir_source = dir.source;
     return t;
 }
 
@@ -52,7 +55,7 @@ json version_json(const mg::SchemaVersion& v) {
 
 std::unique_ptr<mg::Migrator> open(const Context& context, const Target& target) {
     note(context, fmt::format("database {}", mg::redact_database_url(target.database_url)));
-    note(context, fmt::format("migrations {}", target.dir.string()));
+    note(context, fmt::format("migrations {} ({})", target.dir.string(), target.dir_source));
     mg::Migrator::Options options;
     options.database_url = target.database_url;
     options.dir = target.dir;
@@ -200,8 +203,9 @@ GroupSpec migrate_group() {
         .name = "migrate",
         .help = "Apply or revert schema migrations (golang-migrate compatible)",
         .options = {{.names = "--path",
-                     .help = "Migrations directory (env MIGRATIONS_PATH; default: the installed "
-                             "share folder if present, else ./migrations)",
+                     .help = "Migrations directory (env MIGRATIONS_PATH; default: "
+                             "<exe dir>/../share/edgesync/migrations if present, else the "
+                             "source tree's migrations/)",
                      .takes_value = true,
                      .value_name = "DIR",
                      .config_key = "MIGRATIONS_PATH"}},

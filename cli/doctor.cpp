@@ -91,11 +91,14 @@ CheckResult jwt_setting(const Context& context) {
 
 CheckResult migrations_setting(const MigrationsDir& dir) {
     // Whether it exists is the migrations check's business (a warning there).
+    if (dir.path.empty())
+        return {"config.migrations_path", CheckLevel::ok,
+                "MIGRATIONS_PATH not set and no default folder exists"};
     return {"config.migrations_path", CheckLevel::ok,
             fmt::format("MIGRATIONS_PATH={} ({})", dir.path.string(),
-                        dir.source == "installed" ? "default: the installed share folder"
-                        : dir.source == "default" ? "default"
-                                                  : "from " + dir.source)};
+                        dir.source == "installed"     ? "default: the installed share folder"
+                        : dir.source == "source tree" ? "default: the source tree's"
+                                                      : "from " + dir.source)};
 }
 
 // The Postgres checks: reachable, schema version, pending files, clock.
@@ -132,6 +135,11 @@ void check_postgres(const Context& context, Stores& stores, const MigrationsDir&
     }));
     out.push_back(attempt("migrations", [&] {
         if (!schema) return skipped("", "schema version unknown");
+        if (dir.path.empty())
+            return CheckResult{"", CheckLevel::warn,
+                               fmt::format("cannot compare: no migrations folder found (tried "
+                                           "{}; set MIGRATIONS_PATH)",
+                                           tried_list(dir))};
         std::error_code ec;
         if (!std::filesystem::is_directory(dir.path, ec))
             return CheckResult{"", CheckLevel::warn,

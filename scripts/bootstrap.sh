@@ -12,6 +12,7 @@ packages=(
   postgresql-15 postgresql-client-15 redis-server redis-tools
   curl procps iproute2
   systemd  # systemd-analyze: the tests verify the agent's unit files
+  dpkg-dev  # dpkg-shlibdeps: cpack computes the .deb's Depends (tests/package)
 )
 
 missing=()
