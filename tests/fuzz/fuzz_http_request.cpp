@@ -6,6 +6,7 @@
 // Property: the dispatcher never throws and always answers a 1xx-5xx status.
 #include <utility>  // before Boost.Asio (see shared/STACK.md)
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -14,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -116,9 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parser.header_limit(static_cast<std::uint32_t>(k_max_header_bytes));
     parser.body_limit(k_max_body_bytes);
     boost::beast::error_code ec;
-    const std::size_t used =
-        parser.put(boost::asio::buffer(data, size), ec);
-    (void)used;
+    (void)parser.put(boost::asio::buffer(data, size), ec);
     if (ec && ec != http::error::need_more) return 0;
     if (!parser.is_header_done()) return 0;
     if (!parser.is_done()) parser.put_eof(ec);
