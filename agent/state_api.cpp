@@ -1,5 +1,8 @@
 #include "agent/state_api.hpp"
 
+#include <string>
+#include <type_traits>
+
 namespace edgesync::agent {
 
 using nlohmann::json;
@@ -22,6 +25,23 @@ std::int64_t integer(const json& j, const char* name) {
     const auto it = j.find(name);
     if (it == j.end() || !it->is_number_integer()) bad(std::string("'") + name + "'");
     return it->get<std::int64_t>();
+}
+
+// An optional member: `fallback` when absent or null, bad() when it has another
+// type (json::value() would throw nlohmann's type_error instead of ApiError).
+template <typename T>
+T optional_member(const json& j, const char* name, T fallback) {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) return fallback;
+    bool ok = false;
+    if constexpr (std::is_same_v<T, bool>)
+        ok = it->is_boolean();
+    else if constexpr (std::is_same_v<T, std::string>)
+        ok = it->is_string();
+    else
+        ok = it->is_number_integer();
+    if (!ok) bad(std::string("'") + name + "'");
+    return it->get<T>();
 }
 
 WriteDone done_of(const json& j) {
@@ -48,9 +68,9 @@ RemoteState parse_remote_state(const json& j) {
     s.key = key->get<std::string>();
     s.version = integer(j, "version");
     s.seq = integer(j, "seq");
-    s.device_id = j.value("device_id", "");
-    s.size = j.value("size", std::int64_t{0});
-    s.deleted = j.value("deleted", false);
+    s.device_id = optional_member(j, "device_id", std::string());
+    s.size = optional_member(j, "size", std::int64_t{0});
+    s.deleted = optional_member(j, "deleted", false);
     s.state = b64(j, "state");
     s.nonce = b64(j, "nonce");
     return s;

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages EdgeSync needs to build, test and run.
 # Idempotent and quiet when everything is already there. Debian 12, as root.
+#
+#   ./scripts/bootstrap.sh          build, test and run
+#   ./scripts/bootstrap.sh --fuzz   also clang 16 and its libFuzzer runtime
+#                                   (scripts/fuzz.sh; g++ has no libFuzzer)
 set -euo pipefail
 
 packages=(
@@ -14,6 +18,10 @@ packages=(
   systemd  # systemd-analyze: the tests verify the agent's unit files
   dpkg-dev  # dpkg-shlibdeps: cpack computes the .deb's Depends (tests/package)
 )
+
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-16 libclang-rt-16-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
