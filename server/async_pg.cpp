@@ -99,11 +99,16 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
           m_statements(std::move(statements)),
           m_runner(std::move(runner)) {
         if (m_options.size == 0) throw std::invalid_argument("AsyncPgPool: size must be >= 1");
-        for (std::size_t i = 0; i < m_options.size; ++i) {
-            auto conn = std::make_unique<Conn>(m_strand);
-            attach(*conn, open_connection(m_conninfo, m_statements));
-            m_conns.push_back(std::move(conn));
-        }
+        for (std::size_t i = 0; i < m_options.size; ++i)
+            m_conns.push_back(std::make_unique<Conn>(m_strand));
+    }
+
+    // Opens every connection in the background, as PgPool opens lazily: the
+    // server starts (and /ready reports) while Postgres is down.
+    void start() {
+        net::post(m_strand, [self = shared_from_this()] {
+            for (auto& c : self->m_conns) self->reconnect(*c, std::chrono::milliseconds(0));
+        });
     }
 
     ~Impl() {
@@ -114,8 +119,29 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         net::post(m_strand, [self = shared_from_this(),
                              job = Job{std::move(name), std::move(params), std::move(done),
                                        std::chrono::steady_clock::now()}]() mutable {
+            if (self->m_closed)
+                return job.done(std::unexpected(
+                    Failure{Failure::Kind::unavailable, "the pool is closed", {}}));
             self->m_waiting.push_back(std::move(job));
             self->next();
+        });
+    }
+
+    // Fails what waits or runs and drops every connection; later queries fail.
+    void close() {
+        net::post(m_strand, [self = shared_from_this()] {
+            self->m_closed = true;
+            self->fail_waiting(Failure::Kind::unavailable, "the pool is closed");
+            for (auto& c : self->m_conns) {
+                c->backoff.cancel();
+                if (c->job) {
+                    auto job = std::move(*c->job);
+                    c->job.reset();
+                    job.done(std::unexpected(
+                        Failure{Failure::Kind::unavailable, "the pool is closed", {}}));
+                }
+                self->detach(*c);
+            }
         });
     }
 
@@ -127,6 +153,7 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         net::posix::stream_descriptor socket;
         net::steady_timer backoff;
         std::optional<Job> job;  // the query in flight
+        bool opening = false;    // an open attempt is on the runner
         PGresult* result = nullptr;  // its first result, until complete
     };
 
@@ -151,7 +178,9 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         while (!m_waiting.empty()) {
             Conn* idle = nullptr;
             bool any_alive = false;
+            bool any_opening = false;
             for (auto& c : m_conns) {
+                any_opening = any_opening || c->opening;
                 if (!c->pg) continue;
                 any_alive = true;
                 if (!c->job) {
@@ -159,11 +188,11 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
                     break;
                 }
             }
-            if (!any_alive) {
+            // Nothing to wait for: Postgres is down (every attempt failed).
+            if (!any_alive && !any_opening)
                 return fail_waiting(Failure::Kind::unavailable,
                                     "no connection to Postgres (reconnecting)");
-            }
-            if (idle == nullptr) return;
+            if (idle == nullptr) return;  // a connection frees up or opens
             Job job = std::move(m_waiting.front());
             m_waiting.pop_front();
             if (std::chrono::steady_clock::now() - job.queued > m_options.acquire_timeout) {
@@ -272,26 +301,39 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         next();
     }
 
+    // Opens `c` on the runner after `delay`; retries with a growing delay.
+    // While an attempt runs, queries wait for it (next()); a failed attempt
+    // with no live connection fails them (503), it does not keep them.
     void reconnect(Conn& c, std::chrono::milliseconds delay) {
         c.backoff.expires_after(delay);
         c.backoff.async_wait([self = shared_from_this(), &c, delay](boost::system::error_code ec) {
-            if (ec) return;
+            if (ec || self->m_closed) return;
             const auto retry = std::max(std::chrono::milliseconds(250),
                                         std::min(delay * 2, std::chrono::milliseconds(5000)));
+            c.opening = true;
             const bool queued = self->m_runner([self, &c, retry] {
                 std::optional<ConnPtr> pg;
                 try {
                     pg = open_connection(self->m_conninfo, self->m_statements);
                 } catch (const std::exception& e) {
-                    spdlog::warn("async Postgres reconnect failed: {}", e.what());
+                    spdlog::warn("async Postgres connect failed: {}", e.what());
                 }
                 net::post(self->m_strand, [self, &c, retry, pg = std::move(pg)]() mutable {
-                    if (!pg) return self->reconnect(c, retry);
+                    c.opening = false;
+                    if (self->m_closed) return;  // pg closes with this handler
+                    if (!pg) {
+                        self->reconnect(c, retry);
+                        return self->next();
+                    }
                     self->attach(c, std::move(*pg));
                     self->next();
                 });
             });
-            if (!queued) self->reconnect(c, retry);
+            if (!queued) {
+                c.opening = false;
+                self->reconnect(c, retry);
+                self->next();
+            }
         });
     }
 
@@ -302,14 +344,17 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
     Runner m_runner;
     std::vector<std::unique_ptr<Conn>> m_conns;  // stable addresses
     std::deque<Job> m_waiting;
+    bool m_closed = false;
 };
 
 AsyncPgPool::AsyncPgPool(net::io_context& ioc, Options options, std::vector<Statement> statements,
                          Runner reconnect_runner)
     : m_impl(std::make_shared<Impl>(ioc, std::move(options), std::move(statements),
-                                    std::move(reconnect_runner))) {}
+                                    std::move(reconnect_runner))) {
+    m_impl->start();
+}
 
-AsyncPgPool::~AsyncPgPool() = default;
+AsyncPgPool::~AsyncPgPool() { m_impl->close(); }
 
 void AsyncPgPool::exec_prepared(std::string name, std::vector<PgParam> params, Callback done) {
     m_impl->exec(std::move(name), std::move(params), std::move(done));

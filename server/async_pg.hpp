@@ -48,13 +48,16 @@ struct PgParam {
 // no thread waits and no worker hand-off happens (the rest of the server uses
 // libpqxx through PgPool on the worker pool).
 //
-// Connections are opened at construction (blocking: call at startup) and
-// each statement is prepared on every connection. A broken connection is
-// reopened by `reconnect_runner` (given a blocking job to run off the I/O
-// threads, e.g. WorkerPool::try_submit); meanwhile the other connections
-// serve. A query waits in a FIFO while every connection is busy, at most
-// `acquire_timeout` (then it fails as overloaded). Thread-safe; callbacks run
-// on the pool's strand and must not block.
+// Connections are opened in the background by `reconnect_runner` (given a
+// blocking job to run off the I/O threads, e.g. WorkerPool::try_submit), at
+// start and again when one breaks, retrying with a growing delay; each
+// statement is prepared on every connection. Meanwhile the others serve. A
+// query waits in a FIFO while every connection is busy or being opened; one
+// that waited over `acquire_timeout` when its turn comes fails as overloaded
+// (the client retries: 503) instead of adding to a backlog; with no connection
+// alive and none being opened (Postgres down) it fails at once as
+// unavailable. Thread-safe; callbacks run on the pool's strand and must not
+// block.
 class AsyncPgPool {
   public:
     struct Statement {
@@ -76,10 +79,10 @@ class AsyncPgPool {
     using Callback = std::move_only_function<void(Result)>;
     using Runner = std::function<bool(std::move_only_function<void()>)>;
 
-    // Throws ConnectionError when a connection cannot be opened or a
-    // statement cannot be prepared.
+    // Never connects here (the server starts while Postgres is down).
     AsyncPgPool(boost::asio::io_context& ioc, Options options, std::vector<Statement> statements,
                 Runner reconnect_runner);
+    // Closes the connections (on the pool's strand; what is in flight fails).
     ~AsyncPgPool();
     AsyncPgPool(const AsyncPgPool&) = delete;
     AsyncPgPool& operator=(const AsyncPgPool&) = delete;

@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
+#include <chrono>
 #include <deque>
 
 #include "shared/util/error.hpp"
@@ -140,7 +142,8 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
         m_out.insert(0, setup);
         for (auto it = checks.rbegin(); it != checks.rend(); ++it)
             m_waiting.push_front(std::move(*it));
-        arm_timer(m_options.connect_timeout);
+        m_progress = std::chrono::steady_clock::now();
+        watch();
         net::async_connect(m_socket, m_addresses,
                            [self = shared_from_this()](boost::system::error_code ec,
                                                        const tcp::endpoint&) {
@@ -151,6 +154,7 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
                                boost::system::error_code oec;
                                self->m_socket.set_option(tcp::no_delay(true), oec);
                                self->m_state = State::connected;
+                               self->m_progress = std::chrono::steady_clock::now();
                                self->flush();
                                self->read();
                            });
@@ -161,7 +165,10 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
         m_writing = true;
         m_sending.swap(m_out);
         m_out.clear();
-        if (!m_timer_armed) arm_timer(m_options.command_timeout);
+        if (!m_timer_armed) {
+            m_progress = std::chrono::steady_clock::now();
+            watch();
+        }
         net::async_write(m_socket, net::buffer(m_sending),
                          [self = shared_from_this(), gen = m_generation](
                              boost::system::error_code ec, std::size_t) {
@@ -202,23 +209,31 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
             done(std::move(value));
             if (gen != m_generation) return;  // the callback failed the connection
         }
-        if (m_waiting.empty()) {
-            m_timer.cancel();
-            m_timer_armed = false;
-        } else {
-            arm_timer(m_options.command_timeout);  // progress: the oldest gets its full time
-        }
+        m_progress = std::chrono::steady_clock::now();
         read();
     }
 
-    void arm_timer(std::chrono::milliseconds after) {
+    // The watchdog: while replies are owed, the connection must make progress
+    // (a reply, or the connect) within the timeout. It is not re-armed per
+    // reply (that would cancel and queue a handler each time): it wakes at
+    // the deadline and looks at the last progress.
+    void watch() {
+        const auto span = m_state == State::connecting ? m_options.connect_timeout
+                                                       : m_options.command_timeout;
         m_timer_armed = true;
-        m_timer.expires_after(after);
+        m_timer.expires_at(m_progress + span);
         m_timer.async_wait(
             [self = shared_from_this(), gen = m_generation](boost::system::error_code ec) {
-                if (ec || gen != self->m_generation || !self->m_timer_armed) return;
-                self->fail(self->m_state == State::connecting ? "connect timed out"
-                                                              : "reply timed out");
+                if (ec || gen != self->m_generation) return;
+                self->m_timer_armed = false;
+                if (self->m_waiting.empty()) return;  // idle: re-armed by the next write
+                const auto limit = self->m_state == State::connecting
+                                       ? self->m_options.connect_timeout
+                                       : self->m_options.command_timeout;
+                if (std::chrono::steady_clock::now() - self->m_progress >= limit)
+                    return self->fail(self->m_state == State::connecting ? "connect timed out"
+                                                                         : "reply timed out");
+                self->watch();
             });
     }
 
@@ -252,6 +267,7 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
     std::string m_sending;  // the write in progress
     bool m_writing = false;
     bool m_timer_armed = false;
+    std::chrono::steady_clock::time_point m_progress;  // last reply (or connect start)
     bool m_closed = false;
     std::uint64_t m_generation = 0;  // bumped by fail(): stale handlers return
     std::deque<Callback> m_waiting;  // in send order, one per reply expected

@@ -32,8 +32,11 @@ class IoThreads {
     IoThreads() {
         for (int i = 0; i < 2; ++i) m_threads.emplace_back([this] { m_ioc.run(); });
     }
+    // The connections, destroyed before, have posted their close: let it run.
     ~IoThreads() {
         m_work.reset();
+        for (int i = 0; i < 500 && !m_ioc.stopped(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         m_ioc.stop();
         for (auto& t : m_threads) t.join();
     }
