@@ -99,8 +99,11 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
           m_statements(std::move(statements)),
           m_runner(std::move(runner)) {
         if (m_options.size == 0) throw std::invalid_argument("AsyncPgPool: size must be >= 1");
-        for (std::size_t i = 0; i < m_options.size; ++i)
+        // Opening from the start: the first queries wait for the first connection.
+        for (std::size_t i = 0; i < m_options.size; ++i) {
             m_conns.push_back(std::make_unique<Conn>(m_strand));
+            m_conns.back()->opening = true;
+        }
     }
 
     // Opens every connection in the background, as PgPool opens lazily: the

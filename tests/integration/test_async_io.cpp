@@ -115,21 +115,21 @@ TEST_F(AsyncRedisTest, SelectsTheEndpointDatabase) {
 }
 
 TEST_F(AsyncRedisTest, AKilledConnectionFailsInFlightCommandsThenReconnects) {
-    ASSERT_EQ(run(m_redis, {"CLIENT", "SETNAME", "async-kill-me"})->type,
-              RedisValue::Type::status);
+    // Only this connection is killed (by id): other tests share this Redis.
+    const auto id = run(m_redis, {"CLIENT", "ID"});
+    ASSERT_TRUE(id && id->type == RedisValue::Type::integer);
+    const auto client_id = std::to_string(id->integer);
     // A command that blocks server-side, then the connection is killed under it.
     std::promise<AsyncRedis::Reply> blocked;
     m_redis.command({"BLPOP", m_prefix + "never", "20"},
                     [&blocked](AsyncRedis::Reply r) { blocked.set_value(std::move(r)); });
     RedisClient admin(test::redis_endpoint());
     for (int i = 0; i < 200; ++i) {  // until the BLPOP is on the server
-        const auto list = admin.command({"CLIENT", "LIST"}).as_string();
-        if (list.find("name=async-kill-me") != std::string::npos &&
-            list.find("cmd=blpop") != std::string::npos)
-            break;
+        const auto list = admin.command({"CLIENT", "LIST", "ID", client_id}).as_string();
+        if (list.find("cmd=blpop") != std::string::npos) break;
         std::this_thread::sleep_for(10ms);
     }
-    (void)admin.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+    EXPECT_EQ(admin.command({"CLIENT", "KILL", "ID", client_id}).as_integer(), 1);
     auto f = blocked.get_future();
     ASSERT_EQ(f.wait_for(30s), std::future_status::ready);
     EXPECT_FALSE(f.get());  // failed, not hung
