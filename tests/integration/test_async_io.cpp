@@ -226,14 +226,14 @@ TEST_F(AsyncPgTest, ATerminatedBackendFailsItsQueryAndIsReplaced) {
     for (int i = 0; i < 300; ++i) {
         const auto n = tx.exec1(
                              "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                             "'SELECT pg_sleep(%' AND state = 'active' AND pid <> pg_backend_pid()")[0]
+                             "'SELECT pg_sleep(%' AND state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()")[0]
                            .as<int>();
         if (n >= 1) break;
         std::this_thread::sleep_for(10ms);
     }
     tx.exec(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
-        "'SELECT pg_sleep(%' AND state = 'active' AND pid <> pg_backend_pid()");
+        "'SELECT pg_sleep(%' AND state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()");
     auto fa = a.get_future();
     ASSERT_EQ(fa.wait_for(30s), std::future_status::ready);
     const auto ra = fa.get();
