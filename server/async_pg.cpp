@@ -123,8 +123,8 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
                              job = Job{std::move(name), std::move(params), std::move(done),
                                        std::chrono::steady_clock::now()}]() mutable {
             if (self->m_closed)
-                return job.done(std::unexpected(
-                    Failure{Failure::Kind::unavailable, "the pool is closed", {}}));
+                return job.done(
+                    std::unexpected(Failure{Failure::Kind::unavailable, "the pool is closed", {}}));
             self->m_waiting.push_back(std::move(job));
             self->next();
         });
@@ -155,8 +155,8 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         ConnPtr pg;
         net::posix::stream_descriptor socket;
         net::steady_timer backoff;
-        std::optional<Job> job;  // the query in flight
-        bool opening = false;    // an open attempt is on the runner
+        std::optional<Job> job;      // the query in flight
+        bool opening = false;        // an open attempt is on the runner
         PGresult* result = nullptr;  // its first result, until complete
     };
 
@@ -199,8 +199,8 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
             Job job = std::move(m_waiting.front());
             m_waiting.pop_front();
             if (std::chrono::steady_clock::now() - job.queued > m_options.acquire_timeout) {
-                job.done(std::unexpected(Failure{Failure::Kind::overloaded,
-                                                 "no Postgres connection became free in time", {}}));
+                job.done(std::unexpected(Failure{
+                    Failure::Kind::overloaded, "no Postgres connection became free in time", {}}));
                 continue;
             }
             send(*idle, std::move(job));
@@ -272,8 +272,8 @@ class AsyncPgPool::Impl : public std::enable_shared_from_this<Impl> {
         if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
             job.done(PgRows(r));
         } else {
-            Failure f{Failure::Kind::query, r != nullptr ? PQresultErrorMessage(r) : "no result",
-                      {}};
+            Failure f{
+                Failure::Kind::query, r != nullptr ? PQresultErrorMessage(r) : "no result", {}};
             if (r != nullptr) {
                 if (const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE)) f.sqlstate = state;
                 PQclear(r);

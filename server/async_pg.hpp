@@ -72,7 +72,7 @@ class AsyncPgPool {
     struct Failure {
         enum class Kind { overloaded, unavailable, query };
         Kind kind = Kind::query;
-        std::string message;  // libpq's text; may name the server, never a password
+        std::string message;   // libpq's text; may name the server, never a password
         std::string sqlstate;  // for Kind::query
     };
     using Result = std::expected<PgRows, Failure>;

@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <chrono>
 #include <deque>
 
@@ -87,10 +87,9 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
     }
 
     void command(std::vector<std::string> args, Callback done) {
-        net::post(m_strand, [self = shared_from_this(), args = std::move(args),
-                             done = std::move(done)]() mutable {
-            self->queue(args, std::move(done));
-        });
+        net::post(m_strand,
+                  [self = shared_from_this(), args = std::move(args),
+                   done = std::move(done)]() mutable { self->queue(args, std::move(done)); });
     }
 
     void close() {
@@ -144,20 +143,18 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
             m_waiting.push_front(std::move(*it));
         m_progress = std::chrono::steady_clock::now();
         watch();
-        net::async_connect(m_socket, m_addresses,
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       const tcp::endpoint&) {
-                               if (self->m_state != State::connecting) return;  // failed meanwhile
-                               if (ec)
-                                   return self->fail(
-                                       fmt::format("cannot connect to Redis: {}", ec.message()));
-                               boost::system::error_code oec;
-                               self->m_socket.set_option(tcp::no_delay(true), oec);
-                               self->m_state = State::connected;
-                               self->m_progress = std::chrono::steady_clock::now();
-                               self->flush();
-                               self->read();
-                           });
+        net::async_connect(
+            m_socket, m_addresses,
+            [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
+                if (self->m_state != State::connecting) return;  // failed meanwhile
+                if (ec) return self->fail(fmt::format("cannot connect to Redis: {}", ec.message()));
+                boost::system::error_code oec;
+                self->m_socket.set_option(tcp::no_delay(true), oec);
+                self->m_state = State::connected;
+                self->m_progress = std::chrono::steady_clock::now();
+                self->flush();
+                self->read();
+            });
     }
 
     void flush() {
@@ -181,14 +178,14 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
     }
 
     void read() {
-        m_socket.async_read_some(
-            net::buffer(m_in),
-            [self = shared_from_this(), gen = m_generation](boost::system::error_code ec,
-                                                            std::size_t n) {
-                if (gen != self->m_generation) return;
-                if (ec) return self->fail(fmt::format("read: {}", ec.message()));
-                self->on_bytes(n);
-            });
+        m_socket.async_read_some(net::buffer(m_in),
+                                 [self = shared_from_this(), gen = m_generation](
+                                     boost::system::error_code ec, std::size_t n) {
+                                     if (gen != self->m_generation) return;
+                                     if (ec)
+                                         return self->fail(fmt::format("read: {}", ec.message()));
+                                     self->on_bytes(n);
+                                 });
     }
 
     void on_bytes(std::size_t n) {
@@ -218,23 +215,22 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
     // reply (that would cancel and queue a handler each time): it wakes at
     // the deadline and looks at the last progress.
     void watch() {
-        const auto span = m_state == State::connecting ? m_options.connect_timeout
-                                                       : m_options.command_timeout;
+        const auto span =
+            m_state == State::connecting ? m_options.connect_timeout : m_options.command_timeout;
         m_timer_armed = true;
         m_timer.expires_at(m_progress + span);
-        m_timer.async_wait(
-            [self = shared_from_this(), gen = m_generation](boost::system::error_code ec) {
-                if (ec || gen != self->m_generation) return;
-                self->m_timer_armed = false;
-                if (self->m_waiting.empty()) return;  // idle: re-armed by the next write
-                const auto limit = self->m_state == State::connecting
-                                       ? self->m_options.connect_timeout
-                                       : self->m_options.command_timeout;
-                if (std::chrono::steady_clock::now() - self->m_progress >= limit)
-                    return self->fail(self->m_state == State::connecting ? "connect timed out"
-                                                                         : "reply timed out");
-                self->watch();
-            });
+        m_timer.async_wait([self = shared_from_this(),
+                            gen = m_generation](boost::system::error_code ec) {
+            if (ec || gen != self->m_generation) return;
+            self->m_timer_armed = false;
+            if (self->m_waiting.empty()) return;  // idle: re-armed by the next write
+            const auto limit = self->m_state == State::connecting ? self->m_options.connect_timeout
+                                                                  : self->m_options.command_timeout;
+            if (std::chrono::steady_clock::now() - self->m_progress >= limit)
+                return self->fail(self->m_state == State::connecting ? "connect timed out"
+                                                                     : "reply timed out");
+            self->watch();
+        });
     }
 
     // Ends the connection and every command in flight; the next command reconnects.
@@ -250,8 +246,8 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
         m_reader.reset();
         auto waiting = std::move(m_waiting);
         m_waiting.clear();
-        const std::string message = fmt::format("Redis at {}:{}: {}", m_endpoint.host,
-                                                m_endpoint.port, why);
+        const std::string message =
+            fmt::format("Redis at {}:{}: {}", m_endpoint.host, m_endpoint.port, why);
         for (auto& done : waiting) done(std::unexpected(message));
     }
 

@@ -182,16 +182,16 @@ struct PutOp : std::enable_shared_from_this<PutOp> {
         // Best effort, after the commit, before the answer (as the blocking
         // route): a reader that misses it catches up from its seq.
         const auto seq = done->seq;
-        deps.redis.command(
-            {"PUBLISH", redis_keys::account_channel(write.account_id),
-             live_message(put_event(write, *done, now()))},
-            [self = shared_from_this(), seq, response = std::move(response)](
-                AsyncRedis::Reply r) mutable {
-                if (!r || r->type == RedisValue::Type::error)
-                    spdlog::warn("request {}: live publish of seq {}..{} failed: {}",
-                                 self->ctx.request_id, seq, seq, r ? r->text : r.error());
-                self->respond(std::move(response));
-            });
+        deps.redis.command({"PUBLISH", redis_keys::account_channel(write.account_id),
+                            live_message(put_event(write, *done, now()))},
+                           [self = shared_from_this(), seq,
+                            response = std::move(response)](AsyncRedis::Reply r) mutable {
+                               if (!r || r->type == RedisValue::Type::error)
+                                   spdlog::warn("request {}: live publish of seq {}..{} failed: {}",
+                                                self->ctx.request_id, seq, seq,
+                                                r ? r->text : r.error());
+                               self->respond(std::move(response));
+                           });
     }
 
     AsyncStatePutDeps deps;  // references only

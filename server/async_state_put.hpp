@@ -12,9 +12,9 @@ class AuthService;
 namespace edgesync::server {
 
 struct AsyncStatePutDeps {
-    AuthService& auth;   // token verification only (no I/O)
-    AsyncRedis& redis;   // the session GET and the live PUBLISH
-    AsyncPgPool& pg;     // es_write_state; prepared with async_state_put_statement()
+    AuthService& auth;  // token verification only (no I/O)
+    AsyncRedis& redis;  // the session GET and the live PUBLISH
+    AsyncPgPool& pg;    // es_write_state; prepared with async_state_put_statement()
     const ProductLimits& limits;
 };
 

@@ -284,7 +284,8 @@ class StateHandlers {
 std::expected<StateWrite, Response> put_request(const RequestContext& ctx,
                                                 const ProductLimits& limits) {
     const auto& key = ctx.param("key");
-    if (!valid_key(key, limits.max_key_bytes)) return std::unexpected(invalid_key(limits.max_key_bytes));
+    if (!valid_key(key, limits.max_key_bytes))
+        return std::unexpected(invalid_key(limits.max_key_bytes));
     const auto pre = put_precondition(ctx.request.headers);
     if (!pre) return std::unexpected(pre.error());
     auto body = json_body(ctx);

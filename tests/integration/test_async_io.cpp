@@ -219,21 +219,25 @@ TEST_F(AsyncPgTest, MoreConcurrentQueriesThanConnectionsAllComplete) {
 TEST_F(AsyncPgTest, ATerminatedBackendFailsItsQueryAndIsReplaced) {
     // Both connections busy sleeping; one of them is terminated mid-query.
     std::promise<AsyncPgPool::Result> a, b;
-    m_pool.exec_prepared("sleep", {{"3"}}, [&a](AsyncPgPool::Result r) { a.set_value(std::move(r)); });
-    m_pool.exec_prepared("sleep", {{"0.2"}}, [&b](AsyncPgPool::Result r) { b.set_value(std::move(r)); });
+    m_pool.exec_prepared("sleep", {{"3"}},
+                         [&a](AsyncPgPool::Result r) { a.set_value(std::move(r)); });
+    m_pool.exec_prepared("sleep", {{"0.2"}},
+                         [&b](AsyncPgPool::Result r) { b.set_value(std::move(r)); });
     pqxx::connection admin(test::database_url());
     pqxx::nontransaction tx(admin);
     for (int i = 0; i < 300; ++i) {
         const auto n = tx.exec1(
                              "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                             "'SELECT pg_sleep(%' AND state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()")[0]
+                             "'SELECT pg_sleep(%' AND state = 'active' AND datname = "
+                             "current_database() AND pid <> pg_backend_pid()")[0]
                            .as<int>();
         if (n >= 1) break;
         std::this_thread::sleep_for(10ms);
     }
     tx.exec(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
-        "'SELECT pg_sleep(%' AND state = 'active' AND datname = current_database() AND pid <> pg_backend_pid()");
+        "'SELECT pg_sleep(%' AND state = 'active' AND datname = current_database() AND pid <> "
+        "pg_backend_pid()");
     auto fa = a.get_future();
     ASSERT_EQ(fa.wait_for(30s), std::future_status::ready);
     const auto ra = fa.get();
