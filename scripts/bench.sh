@@ -73,7 +73,7 @@ for b in "$build_dir"/bench/bench_*; do
     live_fanout) args=(--sinks "${BENCH_SINKS:-1000}" --events "${BENCH_EVENTS:-2000}"
                        --rate "${BENCH_RATE:-500}") ;;
     server_puts) start_server
-      args=(--url "$server_url" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
+      args=(--url "$server_url" --server-pid "$server_pid" --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
             --rounds "${BENCH_ROUNDS:-3}") ;;
     sse_fanout) start_server
       args=(--url "$server_url" --server-pid "$server_pid" --subscribers "${BENCH_SUBSCRIBERS:-1000}"

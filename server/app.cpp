@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "server/async_pg.hpp"
+#include "server/async_redis.hpp"
+#include "server/async_state_put.hpp"
 #include "server/auth_routes.hpp"
 #include "server/command_line.hpp"
 #include "server/connection_tracker.hpp"
@@ -130,6 +133,9 @@ struct App::Impl {
     ConnectionTracker tracker;
     net::io_context ioc;
     WorkerPool workers;
+    // The PUT hot path's non-blocking connections (async_state_put.hpp).
+    AsyncRedis async_redis;
+    AsyncPgPool async_pg;
     SessionServices services;
 
     explicit Impl(ServerConfig c)
@@ -151,6 +157,12 @@ struct App::Impl {
           tracker(config.http.max_connections),
           ioc(static_cast<int>(config.io_threads)),
           workers({.threads = config.workers, .queue_capacity = config.worker_queue}),
+          async_redis(ioc, parse_redis_url(config.redis_url)),
+          async_pg(ioc, {.url = config.database_url, .size = config.pg_pool_size},
+                   {async_state_put_statement()},
+                   [this](std::move_only_function<void()> job) {
+                       return workers.try_submit(std::move(job));
+                   }),
           services{config.http, dispatcher, workers, tracker} {
         add_ops_routes(
             router,
@@ -171,6 +183,8 @@ struct App::Impl {
             router,
             {.config = config, .events = events, .hub = live, .workers = workers, .auth = auth});
         dispatcher.add_hook(make_auth_hook(auth));
+        dispatcher.set_async("PUT", "/v1/states/{key}",
+                             make_async_state_put({auth, async_redis, async_pg, config.limits}));
         register_server_metrics(metrics,
                                 {.tracker = tracker, .workers = workers, .pg = pg, .redis = redis});
     }

@@ -20,12 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-Response invalid_token(std::string_view message) {
-    auto r = error_response(401, "invalid_token", message);
-    r.headers.set("WWW-Authenticate", "Bearer");
-    return r;
-}
-
 ClientInfo client_of(const RequestContext& ctx) {
     // The socket's peer: X-Forwarded-For is not trusted (no proxy is configured).
     return {ctx.request.remote_address,
@@ -132,15 +126,28 @@ json session_json(const Session& s, const std::string& current) {
 
 }  // namespace
 
+Response invalid_token(std::string_view message) {
+    auto r = error_response(401, "invalid_token", message);
+    r.headers.set("WWW-Authenticate", "Bearer");
+    return r;
+}
+
+std::expected<std::string_view, Response> bearer_token(const RequestContext& ctx) {
+    const auto header = ctx.request.headers.get("Authorization");
+    if (!header) return std::unexpected(invalid_token("an access token is required"));
+    constexpr std::string_view prefix = "Bearer ";
+    if (header->size() <= prefix.size() || !iequals(header->substr(0, prefix.size()), prefix))
+        return std::unexpected(
+            invalid_token("the Authorization header must be 'Bearer <access token>'"));
+    return header->substr(prefix.size());
+}
+
 Hook make_auth_hook(AuthService& auth) {
     return [&auth](RequestContext& ctx) -> std::optional<Response> {
         if (ctx.route == nullptr || !ctx.route->options.auth) return std::nullopt;
-        const auto header = ctx.request.headers.get("Authorization");
-        if (!header) return invalid_token("an access token is required");
-        constexpr std::string_view prefix = "Bearer ";
-        if (header->size() <= prefix.size() || !iequals(header->substr(0, prefix.size()), prefix))
-            return invalid_token("the Authorization header must be 'Bearer <access token>'");
-        auto principal = auth.authenticate(header->substr(prefix.size()));
+        const auto token = bearer_token(ctx);
+        if (!token) return token.error();
+        auto principal = auth.authenticate(*token);
         if (!principal) return invalid_token(principal.error().message);
         ctx.account_id = principal->account_id;
         ctx.device_id = principal->device_id;

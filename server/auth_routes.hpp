@@ -1,5 +1,8 @@
 #pragma once
 
+#include <expected>
+#include <string_view>
+
 #include "server/dispatcher.hpp"
 #include "server/router.hpp"
 
@@ -17,6 +20,12 @@ namespace edgesync::server {
 // Tokens are never logged nor echoed. Runs on the route's thread, so auth
 // routes must be blocking (add_auth_routes' are).
 [[nodiscard]] Hook make_auth_hook(AuthService& auth);
+
+// The hook's parts, for a non-blocking route that authenticates itself
+// (async_state_put.hpp): the token of `Authorization: Bearer <token>` (a view
+// into ctx's headers), or the 401 to answer; and that 401 for a message.
+[[nodiscard]] std::expected<std::string_view, Response> bearer_token(const RequestContext& ctx);
+[[nodiscard]] Response invalid_token(std::string_view message);
 
 // POST   /v1/auth/register   {email,password} -> 201 {account_id,email}
 // POST   /v1/auth/login      {email,password,device_id? | device:{name,device_type,public_key}}

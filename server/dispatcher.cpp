@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "server/access_log.hpp"
@@ -55,6 +58,8 @@ RouteDecision Dispatcher::route(RequestContext& ctx) const {
             d.route = m.route;
             d.blocking = m.route->options.blocking;
             d.max_body_bytes = m.route->options.max_body_bytes.value_or(d.max_body_bytes);
+            for (const auto& [route, handler] : m_async)
+                if (route == m.route) d.async = &handler;
             ctx.route = m.route;
             ctx.params = std::move(m.params);
             break;
@@ -86,9 +91,46 @@ Response Dispatcher::run_handler(RequestContext& ctx) const {
 
 Response Dispatcher::handle(RequestContext& ctx) const noexcept {
     try {
+        if (!ctx.route) return error_response(404, error_code::not_found, "no such resource");
+        return run_handler(ctx);
+    } catch (...) {
+        return response_for_exception(ctx, std::current_exception());
+    }
+}
+
+void Dispatcher::set_async(std::string_view method, std::string_view pattern,
+                           AsyncHandler handler) {
+    for (const auto& route : m_router.routes())
+        if (route->method == method && route->pattern == pattern) {
+            m_async.emplace_back(route.get(), std::move(handler));
+            return;
+        }
+    throw std::invalid_argument("set_async: no route " + std::string(method) + " " +
+                                std::string(pattern));
+}
+
+void Dispatcher::handle_async(const AsyncHandler& handler, RequestContext& ctx,
+                              Respond respond) const {
+    // Exactly one answer, even if the handler throws after starting its work.
+    struct Once {
+        Respond respond;
+        std::atomic<bool> answered{false};
+        void operator()(Response r) {
+            if (!answered.exchange(true)) respond(std::move(r));
+        }
+    };
+    auto once = std::make_shared<Once>(std::move(respond));
+    try {
+        handler(ctx, [once](Response r) { (*once)(std::move(r)); });
+    } catch (...) {
+        (*once)(response_for_exception(ctx, std::current_exception()));
+    }
+}
+
+Response response_for_exception(const RequestContext& ctx, std::exception_ptr error) noexcept {
+    try {
         try {
-            if (!ctx.route) return error_response(404, error_code::not_found, "no such resource");
-            return run_handler(ctx);
+            std::rethrow_exception(error);
         } catch (const HttpError& e) {
             return error_response(e.status(), e.code(), e.what());
         } catch (const nlohmann::json::exception& e) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,12 +22,23 @@ namespace edgesync::server {
 // ctx.route->options.blocking) — it would otherwise stall an I/O thread.
 using Hook = std::function<std::optional<Response>(RequestContext&)>;
 
+// Answers a request exactly once, from any thread.
+using Respond = std::move_only_function<void(Response)>;
+// A route's non-blocking implementation: starts the work on the I/O thread
+// (it must not block: its Postgres and Redis calls are asynchronous) and
+// calls `respond` when done. It replaces the hooks AND the handler: it does
+// the hooks' work itself (authentication). Exceptions thrown by it are
+// answered as handle() answers them; later ones it maps with
+// response_for_exception. `ctx` stays valid until `respond` is called.
+using AsyncHandler = std::function<void(RequestContext&, Respond)>;
+
 // What to do with a request once its header is read.
 struct RouteDecision {
     const Route* route = nullptr;       // null: answer `immediate` instead
     std::optional<Response> immediate;  // 400 invalid_path, 404, 405 (with Allow)
     std::size_t max_body_bytes = 0;     // for the body about to be read
     bool blocking = false;              // run handle() on the worker pool
+    const AsyncHandler* async = nullptr;  // else run this instead of handle(), on the I/O thread
 };
 
 // The transport-independent request flow, split into the steps a connection
@@ -54,6 +66,13 @@ class Dispatcher {
     Dispatcher(const Router& router, MetricsRegistry& metrics, Options options);
 
     void add_hook(Hook hook);
+    // Serves the route `method` `pattern` (already added to the router) with
+    // `handler` instead of hooks + handler, for connections (HttpSession);
+    // dispatch() keeps using the route's handler. Setup only. Throws
+    // std::invalid_argument for a route the router does not have.
+    void set_async(std::string_view method, std::string_view pattern, AsyncHandler handler);
+    // Runs an async handler, mapping what it throws synchronously.
+    void handle_async(const AsyncHandler& handler, RequestContext& ctx, Respond respond) const;
 
     void start(RequestContext& ctx) const;
     [[nodiscard]] RouteDecision route(RequestContext& ctx) const;
@@ -72,7 +91,14 @@ class Dispatcher {
     MetricsRegistry& m_metrics;
     Options m_options;
     std::vector<Hook> m_hooks;
+    std::vector<std::pair<const Route*, AsyncHandler>> m_async;  // few: a linear scan
 };
+
+// The error response for an exception escaping a handler, as handle() maps
+// it: HttpError -> its status, JSON type errors -> 400, pool timeout and
+// ConnectionError -> 503 (Retry-After: 1), anything else -> 500 (logged).
+[[nodiscard]] Response response_for_exception(const RequestContext& ctx,
+                                              std::exception_ptr error) noexcept;
 
 // True for 1..128 characters of [A-Za-z0-9._:-]: safe to log and echo.
 [[nodiscard]] bool is_sane_request_id(std::string_view id) noexcept;

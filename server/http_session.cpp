@@ -189,6 +189,17 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 
     void handle_request() {
         m_state = State::handling;
+        if (m_decision.async) {
+            // Non-blocking I/O on the I/O threads; the answer comes back to
+            // this strand. The context stays put until then (state handling).
+            auto strand = m_stream.get_executor();
+            return dispatcher().handle_async(
+                *m_decision.async, *m_ctx, [self = shared_from_this(), strand](Response response) {
+                    net::post(strand, [self, response = std::move(response)]() mutable {
+                        self->respond(std::move(response));
+                    });
+                });
+        }
         if (!m_decision.blocking) return respond(dispatcher().handle(*m_ctx));
         // The session owns the context and stays alive through `self`; the
         // strand does not touch it until the result is posted back.

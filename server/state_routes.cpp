@@ -87,6 +87,26 @@ Response at_index(Response r, std::size_t index) {
     return out;
 }
 
+// {"state": base64, "nonce": base64 of 24 bytes}, the blob within MAX_BLOB_BYTES.
+std::expected<PutState, Response> put_op(const json& body, const ProductLimits& limits) {
+    if (!body.is_object())
+        return std::unexpected(
+            error_response(400, error_code::invalid_request, "the body must be a JSON object"));
+    auto state = base64_field(body, "state");
+    if (!state) return std::unexpected(state.error());
+    auto nonce = base64_field(body, "nonce");
+    if (!nonce) return std::unexpected(nonce.error());
+    if (nonce->size() != k_nonce_bytes)
+        return std::unexpected(error_response(
+            400, error_code::invalid_request,
+            fmt::format("'nonce' must be {} bytes (XChaCha20-Poly1305)", k_nonce_bytes)));
+    if (state->size() > limits.max_blob_bytes)
+        return std::unexpected(error_response(
+            413, error_code::payload_too_large,
+            fmt::format("a state is at most {} bytes", limits.max_blob_bytes)));
+    return PutState{std::move(*state), std::move(*nonce)};
+}
+
 class StateHandlers {
   public:
     explicit StateHandlers(StateRoutesDeps deps) : m_deps(std::move(deps)) {}
@@ -128,22 +148,11 @@ class StateHandlers {
     }
 
     Response put(RequestContext& ctx) const {
-        const auto& key = ctx.param("key");
-        if (!valid_key(key, m_deps.limits.max_key_bytes))
-            return invalid_key(m_deps.limits.max_key_bytes);
-        const auto pre = put_precondition(ctx.request.headers);
-        if (!pre) return pre.error();
-        auto body = json_body(ctx);
-        if (!body) return body.error();
-        auto op = put_op(*body);
-        if (!op) return op.error();
-        auto done =
-            m_deps.states->write({*ctx.account_id, *ctx.device_id, key, *pre, std::move(*op)});
-        if (!done) return rejection_response(done.error());
-        publish(ctx, {{key, false, *done}});
-        const int status = pre->kind == Precondition::Kind::must_not_exist ? 201 : 200;
-        return with_etag(json_response(status, {{"version", done->version}, {"seq", done->seq}}),
-                         done->version);
+        auto w = put_request(ctx, m_deps.limits);
+        if (!w) return std::move(w.error());
+        auto done = m_deps.states->write(*w);
+        if (done) publish(ctx, {{w->key, false, *done}});
+        return put_response(*w, done);
     }
 
     Response remove(RequestContext& ctx) const {
@@ -207,26 +216,6 @@ class StateHandlers {
     }
 
   private:
-    // {"state": base64, "nonce": base64 of 24 bytes}, the blob within MAX_BLOB_BYTES.
-    std::expected<PutState, Response> put_op(const json& body) const {
-        if (!body.is_object())
-            return std::unexpected(
-                error_response(400, error_code::invalid_request, "the body must be a JSON object"));
-        auto state = base64_field(body, "state");
-        if (!state) return std::unexpected(state.error());
-        auto nonce = base64_field(body, "nonce");
-        if (!nonce) return std::unexpected(nonce.error());
-        if (nonce->size() != k_nonce_bytes)
-            return std::unexpected(error_response(
-                400, error_code::invalid_request,
-                fmt::format("'nonce' must be {} bytes (XChaCha20-Poly1305)", k_nonce_bytes)));
-        if (state->size() > m_deps.limits.max_blob_bytes)
-            return std::unexpected(error_response(
-                413, error_code::payload_too_large,
-                fmt::format("a state is at most {} bytes", m_deps.limits.max_blob_bytes)));
-        return PutState{std::move(*state), std::move(*nonce)};
-    }
-
     // {key, op: "put"|"delete", if_match: V | if_none_match: true, state, nonce}.
     std::expected<StateWrite, Response> batch_item(const RequestContext& ctx, const json& item,
                                                    std::size_t i) const {
@@ -261,7 +250,7 @@ class StateHandlers {
                                : "a put needs 'if_none_match': true or 'if_match': VERSION"));
         }
         if (op == "put") {
-            auto put = put_op(item);
+            auto put = put_op(item, m_deps.limits);
             if (!put) return fail(std::move(put.error()));
             w.op = std::move(*put);
         }
@@ -291,6 +280,32 @@ class StateHandlers {
 };
 
 }  // namespace
+
+std::expected<StateWrite, Response> put_request(const RequestContext& ctx,
+                                                const ProductLimits& limits) {
+    const auto& key = ctx.param("key");
+    if (!valid_key(key, limits.max_key_bytes))
+        return std::unexpected(invalid_key(limits.max_key_bytes));
+    const auto pre = put_precondition(ctx.request.headers);
+    if (!pre) return std::unexpected(pre.error());
+    auto body = json_body(ctx);
+    if (!body) return std::unexpected(body.error());
+    auto op = put_op(*body, limits);
+    if (!op) return std::unexpected(op.error());
+    return StateWrite{*ctx.account_id, *ctx.device_id, key, *pre, std::move(*op)};
+}
+
+Response put_response(const StateWrite& write,
+                      const std::expected<WriteResult, WriteRejection>& done) {
+    if (!done) return rejection_response(done.error());
+    const int status = write.precondition.kind == Precondition::Kind::must_not_exist ? 201 : 200;
+    return with_etag(json_response(status, {{"version", done->version}, {"seq", done->seq}}),
+                     done->version);
+}
+
+LiveMessage put_event(const StateWrite& write, const WriteResult& result, Timestamp at) {
+    return LiveEvent{result.seq, "state.put", write.key, write.device_id, result.version, at};
+}
 
 void add_state_routes(Router& router, StateRoutesDeps deps) {
     const auto& limits = deps.limits;

@@ -9,6 +9,7 @@
 #include "shared/crypto/pwhash_limits.hpp"
 #include "shared/models/account.hpp"
 #include "shared/models/device.hpp"
+#include "shared/models/session.hpp"
 #include "shared/services/account_service.hpp"
 #include "shared/services/rate_limiter.hpp"
 #include "shared/services/service_error.hpp"
@@ -138,6 +139,14 @@ class AuthService {
     // ended, ...).
     [[nodiscard]] ServiceResult<Principal> authenticate(std::string_view access_token,
                                                         Timestamp at = now());
+    // authenticate() in two steps, for a caller that fetches the session
+    // itself without blocking (the server's I/O threads): first the token
+    // alone (no I/O), then the session stored under
+    // keys::session_key(claims.sub, claims.sid) (nullopt: none).
+    [[nodiscard]] ServiceResult<auth::AccessClaims> verify_access_token(
+        std::string_view access_token, Timestamp at = now()) const;
+    [[nodiscard]] static ServiceResult<Principal> principal_for(
+        auth::AccessClaims claims, const std::optional<Session>& session);
 
     // Ends the principal's session and publishes {"session":..}. True if it
     // was still there (logging out twice is not an error).

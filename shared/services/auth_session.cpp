@@ -70,7 +70,8 @@ ServiceResult<AuthTokens> AuthService::refresh(std::string_view refresh_token,
     return tokens_for(aid, session->device_id, sid, session_end, std::move(next), at);
 }
 
-ServiceResult<Principal> AuthService::authenticate(std::string_view access_token, Timestamp at) {
+ServiceResult<auth::AccessClaims> AuthService::verify_access_token(std::string_view access_token,
+                                                                  Timestamp at) const {
     auto claims = auth::verify_access_token(m_key, access_token, at, m_options.issuer);
     if (!claims) {
         if (claims.error() == auth::TokenError::expired)
@@ -78,11 +79,22 @@ ServiceResult<Principal> AuthService::authenticate(std::string_view access_token
         return invalid_token("the access token is not valid (" +
                              std::string(auth::to_string(claims.error())) + ")");
     }
+    return std::move(*claims);
+}
+
+ServiceResult<Principal> AuthService::principal_for(auth::AccessClaims claims,
+                                                    const std::optional<Session>& session) {
+    if (!session || session->device_id != claims.did) return session_ended();
+    return Principal{std::move(claims.sub), std::move(claims.did), std::move(claims.sid)};
+}
+
+ServiceResult<Principal> AuthService::authenticate(std::string_view access_token, Timestamp at) {
+    auto claims = verify_access_token(access_token, at);
+    if (!claims) return std::unexpected(std::move(claims.error()));
     // The live-session check (DESIGN: Auth). The key carries the token's own
     // sub, so a token can only ever name a session of its own account.
     const auto session = m_sessions.get(claims->sub, claims->sid);
-    if (!session || session->device_id != claims->did) return session_ended();
-    return Principal{std::move(claims->sub), std::move(claims->did), std::move(claims->sid)};
+    return principal_for(std::move(*claims), session);
 }
 
 bool AuthService::logout(const Principal& principal) {
