@@ -32,6 +32,24 @@ std::string listing(const std::map<std::string, std::string>& files) {
     return out;
 }
 
+// What an agent said about the fault (warnings, logging in again), for
+// `ctest -V`: which recovery paths a passing run went through.
+void print_fault_lines(const char* who, const std::string& log) {
+    std::size_t start = 0;
+    int shown = 0;
+    while (start < log.size() && shown < 12) {
+        auto end = log.find('\n', start);
+        if (end == std::string::npos) end = log.size();
+        const auto line = log.substr(start, end - start);
+        if (line.find(" warning ") != std::string::npos ||
+            line.find("logged in again") != std::string::npos) {
+            std::printf("%s: %s\n", who, line.c_str());
+            ++shown;
+        }
+        start = end + 1;
+    }
+}
+
 }  // namespace
 
 // ---- RunningAgent -------------------------------------------------------------
@@ -233,6 +251,8 @@ void FaultTest::expect_converged_without_gaps() {
     const auto rb = m_run_beta->stop();
     EXPECT_EQ(rb.exit_code, 0) << "beta: " << describe(rb);
     std::printf("%d writer operations, %zu events\n", m_writer->operations(), seqs.size());
+    print_fault_lines("alpha", ra.err);
+    print_fault_lines("beta", rb.err);
 }
 
 }  // namespace edgesync::test
