@@ -6,11 +6,14 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 
 #include "agent/commands.hpp"
 #include "agent/exit_codes.hpp"
+#include "agent/http_client.hpp"
 #include "agent/sync_daemon.hpp"
 #include "agent/sync_engine.hpp"
 #include "agent/sync_lock.hpp"
@@ -45,10 +48,32 @@ DaemonOptions daemon_options() {
     return o;
 }
 
+// Whether logging in again failed in a way that heals by waiting: no answer
+// (server down or unreachable) or a 5xx/429 (e.g. 503 while its Redis or
+// Postgres is down or its pooled connections to them are being replaced). A
+// refusal (wrong password, 4xx) will not heal.
+bool transient_login_failure(const std::exception& e) {
+    if (dynamic_cast<const TransportError*>(&e) != nullptr) return true;
+    const auto* api = dynamic_cast<const ApiError*>(&e);
+    return api != nullptr && !dynamic_cast<const SessionEnded*>(api) &&
+           (api->status() >= 500 || api->status() == 429);
+}
+
+// What to do after a login that failed transiently, once `wait` returns.
+enum class LoginWait { retry, give_up, stopped };
+
 // Runs `body` and turns the end of the session into exit codes: revoked ->
 // k_exit_revoked; ended -> log in again (password_file) and run it again.
-template <typename Body>
-int with_session(SyncSession& session, Body body) {
+// A session ending (e.g. Redis lost every session) usually comes with the
+// server struggling: a login that fails transiently is retried with backoff
+// as `wait(delay)` says (give_up: the error is thrown, e.g. `sync --once` out
+// of attempts; stopped: SIGTERM meanwhile, exit 0). Giving up after sessions
+// that keep ending counts only endings right after a login, not every ending
+// over a long-lived daemon's life.
+template <typename Body, typename Wait>
+int with_session(SyncSession& session, Body body, Wait wait) {
+    using Clock = std::chrono::steady_clock;
+    auto logged_in_at = Clock::now();
     for (int attempt = 0;; ++attempt) {
         try {
             return body();
@@ -56,16 +81,29 @@ int with_session(SyncSession& session, Body body) {
             log_revoked(session);
             return k_exit_revoked;
         } catch (const SessionEnded&) {
+            if (Clock::now() - logged_in_at > std::chrono::minutes(1)) attempt = 0;
             if (attempt >= 3) {
                 spdlog::error("the session keeps ending right after logging in; giving up");
                 return 1;
             }
-            try {
-                if (!login_again(session)) return 1;
-            } catch (const DeviceRevoked&) {
-                log_revoked(session);
-                return k_exit_revoked;
+            std::chrono::milliseconds backoff{500};
+            for (;;) {
+                try {
+                    if (!login_again(session)) return 1;
+                    break;
+                } catch (const DeviceRevoked&) {
+                    log_revoked(session);
+                    return k_exit_revoked;
+                } catch (const std::exception& e) {
+                    if (!transient_login_failure(e)) throw;
+                    spdlog::warn("logging in again failed: {}; retrying", e.what());
+                    const LoginWait next = wait(backoff);
+                    if (next == LoginWait::stopped) return 0;
+                    if (next == LoginWait::give_up) throw;
+                    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+                }
             }
+            logged_in_at = Clock::now();
         }
     }
 }
@@ -77,6 +115,12 @@ int sync_once(const GlobalOptions& global) {
     SyncSession session(global.state_dir);
     const auto lock = lock_or_say(global.state_dir);
     if (!lock) return 1;
+    int login_waits = 0;
+    const auto wait = [&](std::chrono::milliseconds d) {
+        if (++login_waits > 5) return LoginWait::give_up;  // ~15 s: a one-shot pass stops
+        std::this_thread::sleep_for(d);
+        return LoginWait::retry;
+    };
     return with_session(session, [&] {
         SyncEngine engine(session.state, session.config, *session.api);
         try {
@@ -93,7 +137,7 @@ int sync_once(const GlobalOptions& global) {
         spdlog::info("sync done: {} files, {} conflict copies made", engine.file_count(),
                      engine.status().conflicts);
         return 0;
-    });
+    }, wait);
 }
 
 int run_daemon(const GlobalOptions& global) {
@@ -129,8 +173,15 @@ int run_daemon(const GlobalOptions& global) {
     const auto options = daemon_options();
     int code = 1;
     try {
-        code = with_session(session,
-                            [&] { return run_sync_loop(session, notifier, control, options); });
+        // Until SIGTERM: a daemon outlives any outage of the server.
+        const auto wait = [&](std::chrono::milliseconds d) {
+            std::unique_lock guard(control.mutex);
+            return control.changed.wait_for(guard, d, [&] { return control.stop; })
+                       ? LoginWait::stopped
+                       : LoginWait::retry;
+        };
+        code = with_session(
+            session, [&] { return run_sync_loop(session, notifier, control, options); }, wait);
     } catch (...) {
         done.store(true);
         signal_thread.join();

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -38,18 +40,28 @@ class ServerApi {
     explicit ServerApi(std::map<std::string, std::string> env = {},
                        std::vector<std::string> args = {})
         : m_db(TestDatabase::migrated()) {
-        ServerOptions o;
-        o.env = server_env(m_db.url());
-        o.env["LOGIN_RATE_LIMIT"] = "1000000";
-        o.env["LOGIN_RATE_LIMIT_PER_IP"] = "1000000";
-        for (auto& [k, v] : env) o.env[k] = v;
-        o.args = std::move(args);
-        o.cwd = m_cwd.path();
-        m_server.emplace(std::move(o));
+        start(m_db->url(), test::redis_url(), std::move(env), std::move(args));
+    }
+
+    // Against services the test owns (e.g. tests/support/private_services):
+    // an already migrated database and a Redis, no TestDatabase.
+    ServerApi(const std::string& db_url, const std::string& redis,
+              std::map<std::string, std::string> env = {}) {
+        start(db_url, redis, std::move(env), {});
     }
 
     [[nodiscard]] ServerProcess& server() { return *m_server; }
-    [[nodiscard]] const TestDatabase& db() const { return m_db; }
+    [[nodiscard]] const TestDatabase& db() const { return m_db.value(); }
+    [[nodiscard]] const std::string& database_url() const { return m_options.env.at("DATABASE_URL"); }
+
+    // kill -9 of the server, then the same server started again (on a new
+    // port: host()/port() change).
+    void kill_and_restart() {
+        m_server->signal(SIGKILL);
+        (void)m_server->wait(std::chrono::seconds(30));
+        m_server.reset();
+        m_server.emplace(m_options);
+    }
     [[nodiscard]] const std::string& host() const { return m_server->host(); }
     [[nodiscard]] std::uint16_t port() const { return m_server->port(); }
 
@@ -95,8 +107,21 @@ class ServerApi {
     }
 
   private:
-    TestDatabase m_db;
+    void start(const std::string& db_url, const std::string& redis,
+               std::map<std::string, std::string> env, std::vector<std::string> args) {
+        m_options.env = server_env(db_url);
+        m_options.env["REDIS_URL"] = redis;
+        m_options.env["LOGIN_RATE_LIMIT"] = "1000000";
+        m_options.env["LOGIN_RATE_LIMIT_PER_IP"] = "1000000";
+        for (auto& [k, v] : env) m_options.env[k] = v;
+        m_options.args = std::move(args);
+        m_options.cwd = m_cwd.path();
+        m_server.emplace(m_options);
+    }
+
+    std::optional<TestDatabase> m_db;
     TempDir m_cwd;
+    ServerOptions m_options;
     std::optional<ServerProcess> m_server;
 };
 

@@ -80,8 +80,21 @@ class AgentSyncTest : public ::testing::Test {
         m_owner = m_api.new_account("agent-sync");
     }
 
+    // Against services the test owns (tests/support/private_services): the
+    // server uses this database and Redis.
+    AgentSyncTest(const std::string& db_url, const std::string& redis,
+                  std::map<std::string, std::string> server_env)
+        : m_api(db_url, redis, std::move(server_env)), m_account_key(crypto::generate_aead_key()) {
+        m_owner = m_api.new_account("agent-sync");
+    }
+
     [[nodiscard]] std::string base_url() {
         return "http://" + m_api.host() + ":" + std::to_string(m_api.port());
+    }
+    // The server URL the agent `name` is enrolled with (config.json `server`);
+    // a fault test puts a proxy there.
+    [[nodiscard]] virtual std::string agent_server_url(const std::string& /*name*/) {
+        return base_url();
     }
 
     // A new device of the account, enrolled by writing its state directory.
@@ -103,7 +116,7 @@ class AgentSyncTest : public ::testing::Test {
 
         const agent::AgentState state(a->state_dir());
         agent::AgentConfig config;
-        config.server = base_url();
+        config.server = agent_server_url(name);
         config.email = m_owner.email;
         config.account_id = login.account_id;
         config.device_id = login.device_id;
