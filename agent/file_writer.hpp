@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/unique_fd.hpp"
 #include "shared/crypto/byte_view.hpp"
 
 namespace edgesync::agent {
@@ -30,6 +31,18 @@ inline constexpr std::string_view k_temp_prefix = ".edgesync-tmp-";
 // temp file survives a failure.
 void write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
                            crypto::ByteView content, std::uint32_t mode, std::int64_t mtime_ns);
+
+// The first half of write_file_atomically(), for writers that sync many files
+// at once (staged_writes.hpp): a new `.edgesync-tmp-*` file in the open folder
+// `dir_fd` with `content`, mode and mtime applied, not fsynced. On failure it
+// is removed and std::system_error thrown.
+struct TempFile {
+    std::string name;  // in the folder
+    UniqueFd fd;       // open for writing
+};
+[[nodiscard]] TempFile write_temp_file(int dir_fd, std::string_view for_name,
+                                       crypto::ByteView content, std::uint32_t mode,
+                                       std::int64_t mtime_ns);
 
 // Removes root/rel_path (a regular file) and fsyncs its folder. Returns false if
 // it did not exist. Same path rules and errors as write_file_atomically().

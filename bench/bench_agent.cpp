@@ -65,6 +65,7 @@ struct Options {
     std::string syncthing_cs_json;  // the same with CASE_SENSITIVE_FS=true
     std::string json_out;
     std::string report_from;  // print the table from an earlier run's --json-out
+    std::string agent_log_level = "info";
     bool keep = false;
 };
 
@@ -182,7 +183,8 @@ class Bench {
         }
         for (auto& s : m_sides)
             s.run = std::make_unique<Child>(
-                std::vector<std::string>{m_o.agent, "--state-dir", s.state.string(), "run"}, s.log);
+                std::vector<std::string>{m_o.agent, "--log-level", m_o.agent_log_level,
+                                         "--state-dir", s.state.string(), "run"}, s.log);
         settle();
         log("agents A (pid {}) and B (pid {}) running and idle", a().run->pid(), b().run->pid());
     }
@@ -493,6 +495,7 @@ int main(int argc, char** argv) {
     app.add_option("--json-out", o.json_out);
     app.add_option("--report-from", o.report_from,
                    "no run: the table from an earlier --json-out and the Syncthing results");
+    app.add_option("--agent-log-level", o.agent_log_level, "the agents' --log-level (logs in the temp folder)");
     app.add_flag("--keep", o.keep, "keep the temp folders");
     CLI11_PARSE(app, argc, argv);
     try {
