@@ -47,24 +47,29 @@ void write_all(int fd, crypto::ByteView content) {
 
 }  // namespace
 
+WrittenFile written_file_of(const struct stat& st) noexcept {
+    WrittenFile written;
+    written.size = static_cast<std::uint64_t>(st.st_size);
+    written.mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    written.mode = st.st_mode & k_synced_mode_bits;
+    return written;
+}
+
 bool is_temp_file_name(std::string_view name) noexcept { return name.starts_with(k_temp_prefix); }
 
-WrittenFile write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
-                                  crypto::ByteView content, std::uint32_t mode,
-                                  std::int64_t mtime_ns) {
-    check_path(rel_path);
-    const UniqueFd dir = open_parent_dir(root, rel_path, true);
-    const std::string name(base_name(rel_path));
-    const std::string temp = random_temp_name();
-    WrittenFile written;
-    UniqueFd file(::openat(dir.get(), temp.c_str(),
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!file.valid()) throw_errno(errno, "create temp file for " + name);
+TempFile write_temp_file(int dir_fd, std::string_view for_name, crypto::ByteView content,
+                         std::uint32_t mode, std::int64_t mtime_ns) {
+    TempFile t;
+    t.name = random_temp_name();
+    t.fd = UniqueFd(::openat(dir_fd, t.name.c_str(),
+                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!t.fd.valid()) throw_errno(errno, "create temp file for " + std::string(for_name));
     try {
-        write_all(file.get(), content);
+        write_all(t.fd.get(), content);
         // Mode and mtime go on the temp file, before the rename: the file then
         // appears complete, with its final metadata, in one atomic step.
-        if (::fchmod(file.get(), static_cast<mode_t>(mode & k_synced_mode_bits)) != 0)
+        if (::fchmod(t.fd.get(), static_cast<mode_t>(mode & k_synced_mode_bits)) != 0)
             throw_errno(errno, "chmod");
         // Floor division, so mtimes before 1970 get a tv_nsec in [0, 1e9).
         auto sec = mtime_ns / 1'000'000'000;
@@ -75,19 +80,32 @@ WrittenFile write_file_atomically(const std::filesystem::path& root, std::string
         }
         const timespec fixed[2] = {{0, UTIME_OMIT},
                                    {static_cast<time_t>(sec), static_cast<long>(nsec)}};
-        if (::futimens(file.get(), fixed) != 0) throw_errno(errno, "set mtime");
-        if (::fsync(file.get()) != 0) throw_errno(errno, "fsync");
+        if (::futimens(t.fd.get(), fixed) != 0) throw_errno(errno, "set mtime");
+    } catch (...) {
+        ::unlinkat(dir_fd, t.name.c_str(), 0);
+        throw;
+    }
+    return t;
+}
+
+WrittenFile write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
+                                  crypto::ByteView content, std::uint32_t mode,
+                                  std::int64_t mtime_ns) {
+    check_path(rel_path);
+    const UniqueFd dir = open_parent_dir(root, rel_path, true);
+    const std::string name(base_name(rel_path));
+    auto file = write_temp_file(dir.get(), name, content, mode, mtime_ns);
+    WrittenFile written;
+    try {
+        if (::fsync(file.fd.get()) != 0) throw_errno(errno, "fsync");
         struct stat st {};
-        if (::fstat(file.get(), &st) != 0) throw_errno(errno, "fstat");
-        written.size = static_cast<std::uint64_t>(st.st_size);
-        written.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                           st.st_mtim.tv_nsec;
-        written.mode = st.st_mode & k_synced_mode_bits;
-        file.reset();
-        if (::renameat(dir.get(), temp.c_str(), dir.get(), name.c_str()) != 0)
+        if (::fstat(file.fd.get(), &st) != 0) throw_errno(errno, "fstat");
+        written = written_file_of(st);
+        file.fd.reset();
+        if (::renameat(dir.get(), file.name.c_str(), dir.get(), name.c_str()) != 0)
             throw_errno(errno, "rename into place " + name);
     } catch (...) {
-        ::unlinkat(dir.get(), temp.c_str(), 0);
+        ::unlinkat(dir.get(), file.name.c_str(), 0);
         throw;
     }
     if (::fsync(dir.get()) != 0) throw_errno(errno, "fsync folder");

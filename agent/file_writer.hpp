@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+
+#include "agent/unique_fd.hpp"
 #include "shared/crypto/byte_view.hpp"
 
 namespace edgesync::agent {
@@ -39,7 +42,23 @@ struct WrittenFile {
     std::uint32_t mode = 0;  // k_synced_mode_bits only
 };
 WrittenFile write_file_atomically(const std::filesystem::path& root, std::string_view rel_path,
-                           crypto::ByteView content, std::uint32_t mode, std::int64_t mtime_ns);
+                                  crypto::ByteView content, std::uint32_t mode,
+                                  std::int64_t mtime_ns);
+
+// A stat of the written file (before its rename) as the index records it.
+[[nodiscard]] WrittenFile written_file_of(const struct stat& st) noexcept;
+
+// The first half of write_file_atomically(), for writers that sync many files
+// at once (staged_writes.hpp): a new `.edgesync-tmp-*` file in the open folder
+// `dir_fd` with `content`, mode and mtime applied, not fsynced. On failure it
+// is removed and std::system_error thrown.
+struct TempFile {
+    std::string name;  // in the folder
+    UniqueFd fd;       // open for writing
+};
+[[nodiscard]] TempFile write_temp_file(int dir_fd, std::string_view for_name,
+                                       crypto::ByteView content, std::uint32_t mode,
+                                       std::int64_t mtime_ns);
 
 // Removes root/rel_path (a regular file) and fsyncs its folder. Returns false if
 // it did not exist. Same path rules and errors as write_file_atomically().

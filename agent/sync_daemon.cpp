@@ -1,6 +1,7 @@
 #include "agent/sync_daemon.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -331,6 +332,10 @@ int run_sync_loop(SyncSession& session, const SystemdNotifier& notifier, DaemonC
             write_status();
             next_status = now + std::chrono::seconds(5);
         }
+        // A bulk pull or push frees its buffers, but glibc keeps the pages
+        // (one arena per file thread): give them back, so an idle agent's RSS
+        // is its index and caches, not the largest batch it ever handled.
+        if (worked) ::malloc_trim(0);
     }
 
     spdlog::info("stopping");

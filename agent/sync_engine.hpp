@@ -17,6 +17,7 @@
 #include "agent/index.hpp"
 #include "agent/payload.hpp"
 #include "agent/scanner.hpp"
+#include "agent/staged_writes.hpp"
 #include "agent/state_api.hpp"
 #include "agent/sync_status.hpp"
 
@@ -92,9 +93,12 @@ class SyncEngine {
     // write or delete. Touches neither the index nor the status, so a pull
     // runs several at once (sync_pull.cpp). `opened`: the state already
     // decrypted (a pull's first phase), else it is decrypted here.
+    // `staged`: the write is only staged there (a bulk pull commits them all
+    // at once, staged_writes.hpp), else it is written and synced here.
     [[nodiscard]] Applied apply_remote_files(
         const RemoteState& remote, const std::optional<IndexEntry>& entry,
-        const std::expected<FileRecord, PayloadError>* opened = nullptr) const;
+        const std::expected<FileRecord, PayloadError>* opened = nullptr,
+        StagedWrites* staged = nullptr) const;
     // Records writes in the index (committed, one transaction) before they
     // happen, so a restart after a kill in between knows the bytes it finds
     // (PendingWrite); mirrored in m_pending_pulls / m_pending_pushes.

@@ -17,6 +17,13 @@
 # (BENCH_CONNECTIONS default 10000 per phase, BENCH_PHASES default sse,ws) also run
 # against a server started here, with SERVER_MAX_CONNECTIONS=25000 and the fd limit
 # raised (ulimit -n 65536, or the hard limit).
+# agent: two edgesync-agent daemons (bench/bench_agent) beside two Syncthing
+# instances (bench/syncthing_bench.sh, vendored from ../shared/bench; Debian's
+# syncthing package, installed here when missing) in the same run: Syncthing
+# watch mode (phases a b d e), then the agent (a b d e, and idle RSS over
+# BENCH_IDLE_FILES, default 100000; 0 skips it), then Syncthing with
+# CASE_SENSITIVE_FS=true (phase b); then the ratios. BENCH_AGENT_PHASES and
+# BENCH_ST_PHASES override the phase lists. Outputs in .edgesync/bench/agent/.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +58,36 @@ start_server() {
   server_url="http://$(sed -n 's/^edgesync-server: listening on //p' "$out")"
   [ "$server_url" != "http://" ] || { echo "edgesync-server did not start" >&2; exit 1; }
 }
+# bench_agent beside bench/syncthing_bench.sh, same run (see the header).
+run_agent_bench() {
+  if ! command -v syncthing >/dev/null || ! command -v jq >/dev/null; then
+    [ "$(id -u)" -eq 0 ] || { echo "agent bench: apt-get install -y syncthing jq (as root)" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq syncthing jq >/dev/null
+  fi
+  local out=$EDGESYNC_HOME/agent st_phases=${BENCH_ST_PHASES:-a b d e}
+  local phases=${BENCH_AGENT_PHASES:-a,b,d,e}
+  [ "${BENCH_IDLE_FILES:-100000}" = 0 ] || phases="$phases,idle"
+  mkdir -p "$out"
+  echo "-- Syncthing, watch mode (phases $st_phases); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  MODES=watch PHASES="$st_phases" "$root/bench/syncthing_bench.sh" >"$out/syncthing_watch.txt" \
+    2>"$out/syncthing_watch.log" || { tail -n 30 "$out/syncthing_watch.log" >&2; exit 1; }
+  grep -v '^{' "$out/syncthing_watch.txt"
+  echo "-- edgesync-agent (phases $phases); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  start_server
+  "$build_dir/bench/bench_agent" --url "$server_url" --agent "$build_dir/agent/edgesync-agent" \
+    --phases "$phases" --n-idle "${BENCH_IDLE_FILES:-100000}" --json-out "$out/agent.json" >/dev/null
+  stop_server
+  if [[ " $st_phases " == *" b "* ]]; then
+    echo "-- Syncthing, watch mode, CASE_SENSITIVE_FS=true (phase b); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    CASE_SENSITIVE_FS=true MODES=watch PHASES=b "$root/bench/syncthing_bench.sh" \
+      >"$out/syncthing_watch_cs.txt" 2>"$out/syncthing_watch_cs.log" ||
+      { tail -n 30 "$out/syncthing_watch_cs.log" >&2; exit 1; }
+    grep -v '^{' "$out/syncthing_watch_cs.txt"
+  fi
+  echo "-- load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$build_dir/bench/bench_agent" --report-from "$out/agent.json" \
+    --syncthing-json "$out/syncthing_watch.txt" --syncthing-cs-json "$out/syncthing_watch_cs.txt"
+}
 cleanup() {
   stop_server
   if [ "$started" = 1 ]; then "$root/scripts/services.sh" stop || true; fi
@@ -83,6 +120,7 @@ for b in "$build_dir"/bench/bench_*; do
     idle_connections) start_server SERVER_STREAM_HEARTBEAT=10m
       args=(--url "$server_url" --server-pid "$server_pid"
             --connections "${BENCH_CONNECTIONS:-10000}" --phases "${BENCH_PHASES:-sse,ws}") ;;
+    agent) run_agent_bench; continue ;;
   esac
   "$b" "${args[@]}"
   stop_server
