@@ -11,6 +11,7 @@
 #include "server/state_routes.hpp"
 #include "shared/db/pg_pool.hpp"
 #include "shared/db/redis_keys.hpp"
+#include "shared/repositories/pg_state_repository.hpp"
 #include "shared/repositories/redis_session_repository.hpp"
 #include "shared/services/auth_service.hpp"
 #include "shared/services/live_message.hpp"
@@ -54,14 +55,6 @@ Bytes to_bytes(std::optional<std::string_view> text) {
     return out;
 }
 
-WriteRejection::Reason to_reason(std::string_view status) {
-    if (status == "conflict") return WriteRejection::Reason::conflict;
-    if (status == "not_found") return WriteRejection::Reason::not_found;
-    if (status == "quota_exceeded") return WriteRejection::Reason::quota_exceeded;
-    if (status == "account_missing") return WriteRejection::Reason::account_missing;
-    if (status == "device_revoked") return WriteRejection::Reason::device_revoked;
-    throw StorageError("state write: unknown status '" + std::string(status) + "'");
-}
 
 // es_write_state's row, as PgStateRepository::write reads it.
 std::expected<WriteResult, WriteRejection> write_outcome(const PgRows& rows, const StateWrite& w) {
@@ -87,7 +80,7 @@ std::expected<WriteResult, WriteRejection> write_outcome(const PgRows& rows, con
         if (const auto d = rows.get(0, "cur_deleted")) s.deleted_at = to_time(*d, "cur_deleted");
         current = std::move(s);
     }
-    return std::unexpected(WriteRejection{to_reason(status), std::move(current)});
+    return std::unexpected(WriteRejection{write_rejection_reason(status), std::move(current)});
 }
 
 [[noreturn]] void throw_failure(const AsyncPgPool::Failure& f) {

@@ -69,14 +69,6 @@ std::optional<EncryptedState> current_from(const pqxx::row& r, const std::string
     return s;
 }
 
-WriteRejection::Reason to_reason(std::string_view status) {
-    if (status == "conflict") return WriteRejection::Reason::conflict;
-    if (status == "not_found") return WriteRejection::Reason::not_found;
-    if (status == "quota_exceeded") return WriteRejection::Reason::quota_exceeded;
-    if (status == "account_missing") return WriteRejection::Reason::account_missing;
-    if (status == "device_revoked") return WriteRejection::Reason::device_revoked;
-    throw StorageError("state write: unknown status '" + std::string(status) + "'");
-}
 
 // es_write_state's p_expect_version: 0 = must not exist. A version_is of 0 or
 // less can never match an existing row, so it must not turn into "create".
@@ -99,6 +91,15 @@ std::string int_array(const std::vector<std::int64_t>& items) {
 }
 
 }  // namespace
+
+WriteRejection::Reason write_rejection_reason(std::string_view status) {
+    if (status == "conflict") return WriteRejection::Reason::conflict;
+    if (status == "not_found") return WriteRejection::Reason::not_found;
+    if (status == "quota_exceeded") return WriteRejection::Reason::quota_exceeded;
+    if (status == "account_missing") return WriteRejection::Reason::account_missing;
+    if (status == "device_revoked") return WriteRejection::Reason::device_revoked;
+    throw StorageError("state write: unknown status '" + std::string(status) + "'");
+}
 
 PgStateRepository::PgStateRepository(PgPool& pool) : m_pool(pool) {
     m_pool.declare(k_write, "SELECT * FROM es_write_state($1, $2, $3, $4, $5, $6, $7)");
@@ -148,7 +149,7 @@ std::expected<WriteResult, WriteRejection> PgStateRepository::write(const StateW
             return WriteResult{row["new_version"].as<std::int64_t>(),
                                row["new_seq"].as<std::int64_t>()};
         return std::unexpected(
-            WriteRejection{to_reason(status), current_from(row, w.account_id, w.key)});
+            WriteRejection{write_rejection_reason(status), current_from(row, w.account_id, w.key)});
     });
 }
 
@@ -198,7 +199,7 @@ std::expected<std::vector<WriteResult>, BatchRejection> PgStateRepository::write
             const auto index = first["idx"].as<std::size_t>();
             if (index >= writes.size()) throw StorageError("write state batch: bad item index");
             return std::unexpected(BatchRejection{
-                index, WriteRejection{to_reason(status),
+                index, WriteRejection{write_rejection_reason(status),
                                       current_from(first, account_id, writes[index].key)}});
         }
         if (res.size() != writes.size()) throw StorageError("write state batch: short result");

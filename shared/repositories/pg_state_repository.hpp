@@ -1,10 +1,17 @@
 #pragma once
 
+#include <string_view>
+
 #include "shared/repositories/state_repository.hpp"
 
 namespace edgesync {
 
 class PgPool;
+
+// The rejection an es_write_state / es_write_batch `status` other than "ok"
+// stands for; StorageError for a status the functions do not return. Shared
+// with the server's non-blocking PUT path (server/async_state_put.cpp).
+[[nodiscard]] WriteRejection::Reason write_rejection_reason(std::string_view status);
 
 // StateRepository over Postgres. A write is one call of es_write_state
 // (migration 000002) and a batch one call of es_write_batch (000003): one
