@@ -76,14 +76,7 @@ RemoteState parse_remote_state(const json& j) {
     return s;
 }
 
-ServerLimits StateApi::limits() {
-    const auto info = m_api.call("GET", "/v1/info");
-    if (!info.is_object() || !info.contains("limits")) bad("/v1/info");
-    const auto& l = info["limits"];
-    return {l.value("max_blob_bytes", std::size_t{0}), l.value("max_key_bytes", std::size_t{0}),
-            l.value("max_batch_items", std::size_t{0}), l.value("max_batch_bytes", std::size_t{0}),
-            l.value("max_page_items", std::size_t{0})};
-}
+ServerLimits StateApi::limits() { return parse_server_limits(m_api.call("GET", "/v1/info")); }
 
 RemotePage StateApi::changes(std::int64_t after, std::size_t limit) {
     const auto j = m_api.call(
@@ -92,7 +85,7 @@ RemotePage StateApi::changes(std::int64_t after, std::size_t limit) {
     RemotePage page;
     for (const auto& s : j["states"]) page.states.push_back(parse_remote_state(s));
     page.next = integer(j, "next");
-    page.more = j.value("more", false);
+    page.more = optional_member(j, "more", false);
     return page;
 }
 
@@ -166,6 +159,19 @@ BatchOutcome StateApi::batch(const std::vector<BatchWrite>& writes) {
         out.conflict = WriteConflict{e.code(), current_of(e.body())};
     }
     return out;
+}
+
+ServerLimits parse_server_limits(const json& info) {
+    if (!info.is_object() || !info.contains("limits") || !info["limits"].is_object())
+        bad("/v1/info");
+    const auto& l = info["limits"];
+    const auto limit = [&](const char* name) {
+        const auto v = optional_member(l, name, std::int64_t{0});
+        if (v < 0) bad(std::string("'") + name + "'");
+        return static_cast<std::size_t>(v);
+    };
+    return {limit("max_blob_bytes"), limit("max_key_bytes"), limit("max_batch_items"),
+            limit("max_batch_bytes"), limit("max_page_items")};
 }
 
 }  // namespace edgesync::agent

@@ -94,4 +94,8 @@ class StateApi {
 // Reads a state object of the API; throws ApiError("bad_response") when malformed.
 [[nodiscard]] RemoteState parse_remote_state(const nlohmann::json& j);
 
+// Reads GET /v1/info's body: absent or null limits are 0 (unknown); a
+// mistyped or negative one, or no `limits` object, is ApiError("bad_response").
+[[nodiscard]] ServerLimits parse_server_limits(const nlohmann::json& info);
+
 }  // namespace edgesync::agent

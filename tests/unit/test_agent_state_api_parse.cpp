@@ -39,5 +39,23 @@ TEST(AgentStateApiParse, AbsentOrNullOptionalMembersTakeDefaults) {
     EXPECT_FALSE(s.deleted);
 }
 
+TEST(AgentStateApiParse, ServerLimitsAreReadAndMistypedOnesAreBadResponses) {
+    const auto l = parse_server_limits(
+        json::parse(R"({"limits":{"max_blob_bytes":4194304,"max_page_items":null}})"));
+    EXPECT_EQ(l.max_blob_bytes, 4194304U);
+    EXPECT_EQ(l.max_page_items, 0U);
+    EXPECT_EQ(l.max_key_bytes, 0U);
+    for (const char* text : {R"({"limits":{"max_blob_bytes":"big"}})",
+                             R"({"limits":{"max_batch_items":-1}})", R"({"limits":7})", R"([])",
+                             R"({"version":"1"})"}) {
+        try {
+            (void)parse_server_limits(json::parse(text));
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ApiError& e) {
+            EXPECT_EQ(e.code(), "bad_response") << text;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace edgesync::agent
