@@ -145,8 +145,11 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
         watch();
         net::async_connect(
             m_socket, m_addresses,
-            [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
-                if (self->m_state != State::connecting) return;  // failed meanwhile
+            [self = shared_from_this(), gen = m_generation](boost::system::error_code ec,
+                                                             const tcp::endpoint&) {
+                // Failed meanwhile — possibly followed by a new connect(), whose
+                // state is `connecting` too: only the generation tells them apart.
+                if (gen != self->m_generation || self->m_state != State::connecting) return;
                 if (ec) return self->fail(fmt::format("cannot connect to Redis: {}", ec.message()));
                 boost::system::error_code oec;
                 self->m_socket.set_option(tcp::no_delay(true), oec);
@@ -170,7 +173,12 @@ class AsyncRedis::Impl : public std::enable_shared_from_this<Impl> {
                          [self = shared_from_this(), gen = m_generation](
                              boost::system::error_code ec, std::size_t) {
                              self->m_writing = false;
-                             if (gen != self->m_generation) return;
+                             if (gen != self->m_generation) {
+                                 // A write of a failed connection: a newer one may have
+                                 // queued commands behind it meanwhile.
+                                 if (self->m_state == State::connected) self->flush();
+                                 return;
+                             }
                              if (ec) return self->fail(fmt::format("write: {}", ec.message()));
                              self->m_sending.clear();
                              self->flush();
