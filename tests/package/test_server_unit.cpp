@@ -10,6 +10,7 @@
 #include "shared/util/error.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_file.hpp"
 
 namespace edgesync::test {
 namespace {
@@ -18,20 +19,8 @@ namespace fs = std::filesystem;
 
 const fs::path k_unit = fs::path(EDGESYNC_SOURCE_DIR) / "scripts/packaging/edgesync-server.service";
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// The value of `key=` in a unit file, one line, or "" if absent.
-std::string setting(const std::string& unit, const std::string& key) {
-    std::istringstream lines(unit);
-    for (std::string line; std::getline(lines, line);)
-        if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
-    return {};
-}
+using test::read_text_file;
+using test::unit_setting;
 
 ProcessResult run(std::vector<std::string> args) {
     ProcessOptions options;
@@ -40,22 +29,22 @@ ProcessResult run(std::vector<std::string> args) {
 }
 
 TEST(ServerUnit, DoesNotRestartOnConfigurationOrSchemaErrorsAndIsHardened) {
-    const auto unit = read_file(k_unit);
+    const auto unit = read_text_file(k_unit);
     ASSERT_FALSE(unit.empty()) << k_unit;
-    EXPECT_EQ(setting(unit, "ExecStart"), "/usr/bin/edgesync-server");
-    EXPECT_EQ(setting(unit, "Restart"), "on-failure");
+    EXPECT_EQ(unit_setting(unit, "ExecStart"), "/usr/bin/edgesync-server");
+    EXPECT_EQ(unit_setting(unit, "Restart"), "on-failure");
     // The exit codes the server uses for "fix the configuration" and "migrate
     // first" (shared/util/error.hpp): restarting would only loop.
-    EXPECT_EQ(setting(unit, "RestartPreventExitStatus"),
+    EXPECT_EQ(unit_setting(unit, "RestartPreventExitStatus"),
               std::to_string(static_cast<int>(ExitCode::usage)) + " " +
                   std::to_string(static_cast<int>(ExitCode::conflict)));
-    EXPECT_EQ(setting(unit, "EnvironmentFile"), "/etc/edgesync/server.env");
-    EXPECT_EQ(setting(unit, "DynamicUser"), "yes");
-    EXPECT_EQ(setting(unit, "ProtectSystem"), "strict");
-    EXPECT_EQ(setting(unit, "NoNewPrivileges"), "yes");
-    EXPECT_EQ(setting(unit, "PrivateTmp"), "yes");
-    EXPECT_EQ(setting(unit, "CapabilityBoundingSet"), "");
-    EXPECT_EQ(setting(unit, "MemoryDenyWriteExecute"), "yes");
+    EXPECT_EQ(unit_setting(unit, "EnvironmentFile"), "/etc/edgesync/server.env");
+    EXPECT_EQ(unit_setting(unit, "DynamicUser"), "yes");
+    EXPECT_EQ(unit_setting(unit, "ProtectSystem"), "strict");
+    EXPECT_EQ(unit_setting(unit, "NoNewPrivileges"), "yes");
+    EXPECT_EQ(unit_setting(unit, "PrivateTmp"), "yes");
+    EXPECT_EQ(unit_setting(unit, "CapabilityBoundingSet"), "");
+    EXPECT_EQ(unit_setting(unit, "MemoryDenyWriteExecute"), "yes");
 }
 
 TEST(ServerUnit, SystemdAnalyzeVerifyAcceptsIt) {
@@ -64,7 +53,7 @@ TEST(ServerUnit, SystemdAnalyzeVerifyAcceptsIt) {
     ASSERT_TRUE(fs::exists(EDGESYNC_SERVER_BINARY)) << "build edgesync-server first";
     // verify checks that ExecStart= is executable: point it at the built server.
     TempDir dir;
-    auto unit = read_file(k_unit);
+    auto unit = read_text_file(k_unit);
     const std::string installed = "/usr/bin/edgesync-server";
     ASSERT_NE(unit.find(installed), std::string::npos);
     unit.replace(unit.find(installed), installed.size(), EDGESYNC_SERVER_BINARY);
@@ -76,10 +65,10 @@ TEST(ServerUnit, SystemdAnalyzeVerifyAcceptsIt) {
 
 TEST(ServerUnit, ExampleConfigurationHoldsPlaceholdersOnly) {
     const auto example =
-        read_file(fs::path(EDGESYNC_SOURCE_DIR) / "scripts/packaging/server.env.example");
+        read_text_file(fs::path(EDGESYNC_SOURCE_DIR) / "scripts/packaging/server.env.example");
     for (const char* name : {"DATABASE_URL", "REDIS_URL", "JWT_SECRET"}) {
         SCOPED_TRACE(name);
-        const auto value = setting(example, name);
+        const auto value = unit_setting(example, name);
         ASSERT_FALSE(value.empty());
         EXPECT_NE(value.find("CHANGE-ME"), std::string::npos) << value;
     }

@@ -1,5 +1,7 @@
 #include "tests/support/http_client.hpp"
 
+#include "tests/support/private_services.hpp"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -224,21 +226,6 @@ HttpResponse http_request(const std::string& host, std::uint16_t port, std::stri
     return c.request(method, target, headers, body);
 }
 
-std::uint16_t closed_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail("socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        fail("cannot find a free port");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
+std::uint16_t closed_port() { return free_loopback_port(); }
 
 }  // namespace edgesync::test

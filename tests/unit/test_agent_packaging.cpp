@@ -10,6 +10,7 @@
 #include "agent/exit_codes.hpp"
 #include "tests/support/run_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/unit_file.hpp"
 
 namespace edgesync::agent {
 namespace {
@@ -19,20 +20,8 @@ namespace fs = std::filesystem;
 const fs::path k_packaging = fs::path(EDGESYNC_SOURCE_DIR) / "scripts/packaging";
 constexpr const char* k_units[] = {"edgesync-agent.service", "edgesync-agent@.service"};
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// The value of `key=` in a unit file, one line, or "" if absent.
-std::string setting(const std::string& unit, const std::string& key) {
-    std::istringstream lines(unit);
-    for (std::string line; std::getline(lines, line);)
-        if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
-    return {};
-}
+using test::read_text_file;
+using test::unit_setting;
 
 test::ProcessResult run(std::vector<std::string> args) {
     test::ProcessOptions options;
@@ -47,19 +36,19 @@ bool have_systemd_analyze() {
 TEST(AgentPackaging, UnitsDeclareNotifyWatchdogAndTheRevokedExitCode) {
     for (const auto* name : k_units) {
         SCOPED_TRACE(name);
-        const auto unit = read_file(k_packaging / name);
-        EXPECT_EQ(setting(unit, "Type"), "notify");
-        EXPECT_FALSE(setting(unit, "WatchdogSec").empty());
-        EXPECT_EQ(setting(unit, "Restart"), "on-failure");
+        const auto unit = read_text_file(k_packaging / name);
+        EXPECT_EQ(unit_setting(unit, "Type"), "notify");
+        EXPECT_FALSE(unit_setting(unit, "WatchdogSec").empty());
+        EXPECT_EQ(unit_setting(unit, "Restart"), "on-failure");
         // systemd must not restart a revoked device: the code in the unit is the
         // one the agent exits with.
-        EXPECT_EQ(setting(unit, "RestartPreventExitStatus"), std::to_string(k_exit_revoked));
-        EXPECT_EQ(setting(unit, "ProtectSystem"), "strict");
-        EXPECT_EQ(setting(unit, "NoNewPrivileges"), "yes");
-        EXPECT_EQ(setting(unit, "PrivateTmp"), "yes");
-        EXPECT_FALSE(setting(unit, "StateDirectory").empty());
-        EXPECT_FALSE(setting(unit, "ReadWritePaths").empty());
-        EXPECT_EQ(setting(unit, "User"), "edgesync");
+        EXPECT_EQ(unit_setting(unit, "RestartPreventExitStatus"), std::to_string(k_exit_revoked));
+        EXPECT_EQ(unit_setting(unit, "ProtectSystem"), "strict");
+        EXPECT_EQ(unit_setting(unit, "NoNewPrivileges"), "yes");
+        EXPECT_EQ(unit_setting(unit, "PrivateTmp"), "yes");
+        EXPECT_FALSE(unit_setting(unit, "StateDirectory").empty());
+        EXPECT_FALSE(unit_setting(unit, "ReadWritePaths").empty());
+        EXPECT_EQ(unit_setting(unit, "User"), "edgesync");
     }
 }
 
@@ -70,7 +59,7 @@ TEST(AgentPackaging, SystemdAnalyzeVerifyAcceptsTheUnits) {
     // verify checks that ExecStart= is executable: point it at the built agent.
     test::TempDir dir;
     for (const auto* name : k_units) {
-        auto unit = read_file(k_packaging / name);
+        auto unit = read_text_file(k_packaging / name);
         const std::string installed = "/usr/bin/edgesync-agent";
         ASSERT_NE(unit.find(installed), std::string::npos) << name;
         unit.replace(unit.find(installed), installed.size(), EDGESYNC_AGENT_BINARY);
@@ -99,7 +88,7 @@ TEST(AgentPackaging, SysusersAndTmpfilesCreateTheUserAndTheSyncFolder) {
     const auto users = run({"systemd-sysusers", "--root=" + root.path().string(),
                             (k_packaging / "edgesync-agent.sysusers.conf").string()});
     ASSERT_EQ(users.exit_code, 0) << test::describe(users);
-    EXPECT_NE(read_file(root.path() / "etc/passwd").find("edgesync:x:"), std::string::npos);
+    EXPECT_NE(read_text_file(root.path() / "etc/passwd").find("edgesync:x:"), std::string::npos);
     const auto dirs = run({"systemd-tmpfiles", "--root=" + root.path().string(), "--create",
                            (k_packaging / "edgesync-agent.tmpfiles.conf").string()});
     ASSERT_EQ(dirs.exit_code, 0) << test::describe(dirs);
